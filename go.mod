@@ -1,0 +1,3 @@
+module github.com/quartermaster-ops/quartermaster
+
+go 1.26
