@@ -54,6 +54,16 @@ func reqN(name string, r rule) field {
 }
 func optN(name string, r rule) field { return field{name: name, kind: kNumber, rule: r} }
 
+// Envelope fields, common to every type. Decode checks them in this order
+// before it looks at the type's own fields.
+var (
+	fieldID         = req("id", kString)
+	fieldType       = req("type", kString)
+	fieldOccurredAt = req("occurred_at", kTime)
+	fieldSource     = req("source", kString)
+	fieldSchema     = opt("schema", kInt)
+)
+
 // schemas lists, per type, the fields the contract names. The envelope is
 // checked separately.
 var schemas = map[Type][]field{
@@ -75,6 +85,30 @@ var schemas = map[Type][]field{
 	ShipmentDelivered:     {req("shipment", kString)},
 	ForecastUpdated:       {req("sku", kString), req("site", kString), req("start", kDateTime), req("daily", kNumbers), opt("model", kString)},
 	ExceptionAcknowledged: {req("alert", kString), req("by", kString), opt("note", kString)},
+}
+
+// kinds maps every field name the contract uses, envelope included, to its
+// kind, so that importers (CSV) type a column the way Decode reads it
+// without restating the field list. A name has one kind across all types;
+// TestFieldKindsAgree holds the schema table to that.
+var kinds = func() map[string]kind {
+	m := make(map[string]kind)
+	for _, f := range []field{fieldID, fieldType, fieldOccurredAt, fieldSource, fieldSchema} {
+		m[f.name] = f.kind
+	}
+	for _, fields := range schemas {
+		for _, f := range fields {
+			m[f.name] = f.kind
+		}
+	}
+	return m
+}()
+
+// kindOf returns the kind of a contract field, and false for a name the
+// contract does not define.
+func kindOf(name string) (kind, bool) {
+	k, ok := kinds[name]
+	return k, ok
 }
 
 // Types returns every event type of the contract, sorted.
@@ -100,15 +134,16 @@ func Decode(raw []byte, now time.Time) (Event, error) {
 	d := decoder{obj: obj}
 
 	// Envelope.
-	ev.ID = d.str(req("id", kString))
+	ev.ID = d.str(fieldID)
 	if d.err == nil && utf8.RuneCountInString(ev.ID) > MaxIDLen {
 		d.fail(errf(ReasonInvalidField, "id", "longer than %d characters", MaxIDLen))
 	}
-	typ := Type(d.str(req("type", kString)))
-	ev.OccurredAt = d.time(req("occurred_at", kTime))
-	ev.Source = d.str(req("source", kString))
-	if _, ok := obj["schema"]; ok {
-		ev.Schema = d.int(opt("schema", kInt))
+	typ := Type(d.str(fieldType))
+	ev.OccurredAt = d.time(fieldOccurredAt)
+	ev.Source = d.str(fieldSource)
+	// An absent or null schema is the default, not schema 0.
+	if _, ok := d.present(fieldSchema); ok && d.err == nil {
+		ev.Schema = d.int(fieldSchema)
 		if d.err == nil && (ev.Schema < 1 || ev.Schema > CurrentSchema) {
 			d.fail(errf(ReasonUnsupported, "schema", "schema %d, this build reads 1 to %d", ev.Schema, CurrentSchema))
 		}
@@ -155,8 +190,10 @@ func check(ev *Event) *Error {
 			return errf(ReasonInvalidValue, "priority", "%d, want 1 (highest) to 3", ev.Priority)
 		}
 	case MasterSite:
+		// "Local" names the receiving host's zone, not the site's, and would
+		// make the same event mean different things on different hosts.
 		if ev.Timezone != "" {
-			if _, err := time.LoadLocation(ev.Timezone); err != nil {
+			if _, err := time.LoadLocation(ev.Timezone); err != nil || ev.Timezone == "Local" {
 				return errf(ReasonInvalidValue, "timezone", "%q is not an IANA time zone", truncate(ev.Timezone, 64))
 			}
 		}
@@ -227,7 +264,11 @@ func (d *decoder) num(f field) *float64 {
 	}
 	var n float64
 	if err := json.Unmarshal(v, &n); err != nil {
-		d.fail(errf(ReasonInvalidField, f.name, "want a number, got %s", jsonKind(v)))
+		if v[0] == '-' || ('0' <= v[0] && v[0] <= '9') {
+			d.fail(errf(ReasonInvalidField, f.name, "%s is out of range", truncate(string(v), 32)))
+		} else {
+			d.fail(errf(ReasonInvalidField, f.name, "want a number, got %s", jsonKind(v)))
+		}
 		return nil
 	}
 	if math.IsInf(n, 0) || math.IsNaN(n) {
@@ -279,11 +320,15 @@ func (d *decoder) time(f field) time.Time {
 		d.fail(errf(ReasonInvalidTime, f.name, "%q is not %s", truncate(s, 64), want))
 		return time.Time{}
 	}
+	// The range is judged in UTC, the zone Decode returns, so that every
+	// accepted time marshals back to RFC 3339 and decodes again: an offset
+	// can carry a time in year 9999 into year 10000.
+	t = t.UTC()
 	if t.Year() < 1970 || t.Year() > 9999 {
-		d.fail(errf(ReasonInvalidTime, f.name, "year %d out of range", t.Year()))
+		d.fail(errf(ReasonInvalidTime, f.name, "year %d out of range in UTC", t.Year()))
 		return time.Time{}
 	}
-	return t.UTC()
+	return t
 }
 
 func (d *decoder) strs(f field) []string {
@@ -291,9 +336,23 @@ func (d *decoder) strs(f field) []string {
 	if !ok || d.err != nil {
 		return nil
 	}
-	var out []string
-	if err := json.Unmarshal(v, &out); err != nil {
-		d.fail(errf(ReasonInvalidField, f.name, "want a list of strings, got %s", jsonKind(v)))
+	// Pointers tell a null element from an empty string, which Unmarshal
+	// would otherwise make of it.
+	var elems []*string
+	if err := json.Unmarshal(v, &elems); err != nil {
+		d.fail(errf(ReasonInvalidField, f.name, "want a list of strings, got %s", listKind(v)))
+		return nil
+	}
+	if len(elems) == 0 {
+		return nil // [] and absent mean the same, and must marshal the same
+	}
+	out := make([]string, len(elems))
+	for i, e := range elems {
+		if e == nil {
+			d.fail(errf(ReasonInvalidField, f.name, "element %d is null", i))
+			return nil
+		}
+		out[i] = *e
 	}
 	return out
 }
@@ -303,9 +362,23 @@ func (d *decoder) nums(f field) []float64 {
 	if !ok || d.err != nil {
 		return nil
 	}
-	var out []float64
-	if err := json.Unmarshal(v, &out); err != nil {
-		d.fail(errf(ReasonInvalidField, f.name, "want a list of numbers, got %s", jsonKind(v)))
+	// Pointers tell a null element from 0, which Unmarshal would otherwise
+	// make of it: a forecast day that is unknown is not a day of no demand.
+	var elems []*float64
+	if err := json.Unmarshal(v, &elems); err != nil {
+		d.fail(errf(ReasonInvalidField, f.name, "want a list of numbers, got %s", listKind(v)))
+		return nil
+	}
+	if len(elems) == 0 {
+		return nil
+	}
+	out := make([]float64, len(elems))
+	for i, e := range elems {
+		if e == nil {
+			d.fail(errf(ReasonInvalidField, f.name, "element %d is null", i))
+			return nil
+		}
+		out[i] = *e
 	}
 	return out
 }
@@ -404,6 +477,15 @@ func jsonKind(v json.RawMessage) string {
 		return "null"
 	}
 	return "a number"
+}
+
+// listKind describes v for a list that failed to decode: either v is not a
+// list at all, or one of its elements is wrong.
+func listKind(v json.RawMessage) string {
+	if v[0] == '[' {
+		return "a list with an element of another kind or out of range"
+	}
+	return jsonKind(v)
 }
 
 func truncate(s string, n int) string {
