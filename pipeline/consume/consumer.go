@@ -1,0 +1,286 @@
+package consume
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync/atomic"
+	"time"
+
+	"github.com/quartermaster-ops/quartermaster/pipeline/event"
+	"github.com/quartermaster-ops/quartermaster/store"
+)
+
+// Config tunes a Consumer. Defaults come from the policy file.
+type Config struct {
+	Group         string
+	Consumer      string // this process's name in the group; stable across restarts
+	BatchSize     int
+	Block         time.Duration
+	ClaimMinIdle  time.Duration
+	ClaimInterval time.Duration
+	MaxDeliveries int64
+}
+
+// AppliedFunc is told, after a batch is acknowledged, which stock positions
+// changed and by which events. It must not block for long.
+type AppliedFunc func(ctx context.Context, touched map[string][]string)
+
+// Consumer reads the event stream in a consumer group until its context
+// ends. Create it with NewConsumer; Run owns its one goroutine of work.
+type Consumer struct {
+	st      *store.Store
+	proc    *Processor
+	cfg     Config
+	log     *slog.Logger
+	metrics *Metrics
+	applied AppliedFunc
+	now     func() time.Time
+
+	consuming atomic.Bool
+}
+
+// NewConsumer returns a consumer writing through st. metrics may be nil.
+func NewConsumer(st *store.Store, cfg Config, log *slog.Logger, metrics *Metrics, applied AppliedFunc, now func() time.Time) *Consumer {
+	if applied == nil {
+		applied = func(context.Context, map[string][]string) {}
+	}
+	if metrics == nil {
+		metrics = NewMetrics(nil)
+	}
+	return &Consumer{
+		st: st, proc: NewProcessor(st, cfg.Consumer, now), cfg: cfg, log: log,
+		metrics: metrics, applied: applied, now: now,
+	}
+}
+
+// Consuming reports whether the consumer has joined its group and its last
+// read succeeded; /readyz uses it.
+func (c *Consumer) Consuming() bool { return c.consuming.Load() }
+
+// Run consumes until ctx ends, then returns nil. Redis errors are retried
+// with exponential backoff (100ms to 10s); nothing is acknowledged that was
+// not applied or quarantined.
+func (c *Consumer) Run(ctx context.Context) error {
+	bo := backoff{min: 100 * time.Millisecond, max: 10 * time.Second}
+	for {
+		err := c.session(ctx)
+		c.consuming.Store(false)
+		if ctx.Err() != nil {
+			return nil
+		}
+		d := bo.next()
+		c.metrics.Errors.WithLabelValues("consume").Inc()
+		c.log.Warn("event consumer interrupted, retrying", "err", err, "in", d)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(d):
+		}
+		if err == nil {
+			bo.reset()
+		}
+	}
+}
+
+// session runs one connected stretch: join the group, finish this
+// consumer's own pending entries, then read new ones, claiming abandoned
+// entries every ClaimInterval. It returns on the first Redis error.
+func (c *Consumer) session(ctx context.Context) error {
+	if err := c.st.LoadScripts(ctx); err != nil {
+		return err
+	}
+	if err := c.st.EnsureGroup(ctx, c.cfg.Group); err != nil {
+		return err
+	}
+	if err := c.drainOwn(ctx); err != nil {
+		return err
+	}
+	c.consuming.Store(true)
+	nextClaim := time.Now()
+	for ctx.Err() == nil {
+		if time.Now().After(nextClaim) {
+			if err := c.claim(ctx); err != nil {
+				return err
+			}
+			nextClaim = time.Now().Add(c.cfg.ClaimInterval)
+		}
+		entries, err := c.st.ReadGroup(ctx, c.cfg.Group, c.cfg.Consumer, c.cfg.BatchSize, c.cfg.Block)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		if err := c.handle(ctx, entries); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// drainOwn re-reads entries delivered to this consumer before a restart or
+// a Redis error and not yet acknowledged, once each, poisoning the ones
+// delivered too often. Entries that fail again stay pending for claim.
+func (c *Consumer) drainOwn(ctx context.Context) error {
+	after := "0"
+	for ctx.Err() == nil {
+		entries, err := c.st.ReadGroupFrom(ctx, c.cfg.Group, c.cfg.Consumer, c.cfg.BatchSize, after)
+		if err != nil || len(entries) == 0 {
+			return err
+		}
+		after = entries[len(entries)-1].ID
+		entries, err = c.poison(ctx, entries)
+		if err != nil {
+			return err
+		}
+		if err := c.handle(ctx, entries); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// claim takes over entries abandoned by other consumers (or failed here)
+// and handles them.
+func (c *Consumer) claim(ctx context.Context) error {
+	entries, err := c.st.Claim(ctx, c.cfg.Group, c.cfg.Consumer, c.cfg.ClaimMinIdle, 10*c.cfg.BatchSize)
+	if err != nil || len(entries) == 0 {
+		return err
+	}
+	c.metrics.Claimed.Add(float64(len(entries)))
+	c.log.Info("claimed abandoned events", "count", len(entries))
+	entries, err = c.poison(ctx, entries)
+	if err != nil {
+		return err
+	}
+	for len(entries) > 0 {
+		n := min(len(entries), c.cfg.BatchSize)
+		if err := c.handle(ctx, entries[:n]); err != nil {
+			return err
+		}
+		entries = entries[n:]
+	}
+	return nil
+}
+
+// poison quarantines entries delivered more than MaxDeliveries times and
+// returns the rest. Such an entry failed every time it was processed; it
+// must not block the group forever.
+func (c *Consumer) poison(ctx context.Context, entries []store.Entry) ([]store.Entry, error) {
+	if c.cfg.MaxDeliveries <= 0 || len(entries) == 0 {
+		return entries, nil
+	}
+	ids := make([]string, len(entries))
+	for i, e := range entries {
+		ids[i] = e.ID
+	}
+	sort.Slice(ids, func(i, j int) bool { return lessID(ids[i], ids[j]) })
+	counts, err := c.st.Deliveries(ctx, c.cfg.Group, c.cfg.Consumer, ids[0], ids[len(ids)-1], len(ids)+100)
+	if err != nil {
+		return nil, err
+	}
+	var keep []store.Entry
+	var bad []store.Quarantined
+	var badIDs []string
+	for _, e := range entries {
+		if n := counts[e.ID]; n > c.cfg.MaxDeliveries {
+			bad = append(bad, store.Quarantined{Entry: e.ID, Reason: string(event.ReasonPoison),
+				Detail: fmt.Sprintf("delivered %d times without being processed", n), Raw: e.Body, At: c.now(), Consumer: c.cfg.Consumer})
+			badIDs = append(badIDs, e.ID)
+			continue
+		}
+		keep = append(keep, e)
+	}
+	if len(bad) > 0 {
+		if err := c.st.Quarantine(ctx, bad); err != nil {
+			return nil, err
+		}
+		if err := c.st.Ack(ctx, c.cfg.Group, badIDs...); err != nil {
+			return nil, err
+		}
+		c.metrics.Quarantined.WithLabelValues(string(event.ReasonPoison)).Add(float64(len(bad)))
+		c.log.Warn("quarantined poison events", "count", len(bad), "first", badIDs[0])
+	}
+	return keep, nil
+}
+
+// handle processes one batch: apply, quarantine, then acknowledge.
+func (c *Consumer) handle(ctx context.Context, entries []store.Entry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	start := time.Now()
+	out, err := c.proc.Process(ctx, entries)
+	if err != nil {
+		return err
+	}
+	if err := c.st.Quarantine(ctx, out.Quarantine); err != nil {
+		return err
+	}
+	ack := out.Done
+	for _, q := range out.Quarantine {
+		ack = append(ack, q.Entry)
+	}
+	if err := c.st.Ack(ctx, c.cfg.Group, ack...); err != nil {
+		return err
+	}
+	c.observe(entries, out, time.Since(start))
+	if len(out.Failed) > 0 {
+		c.log.Error("events not applied; left pending for retry", "count", len(out.Failed), "first", out.Failed[0])
+	}
+	c.applied(ctx, out.Touched)
+	return nil
+}
+
+func (c *Consumer) observe(entries []store.Entry, out Outcome, took time.Duration) {
+	m := c.metrics
+	m.Batch.Observe(took.Seconds())
+	for typ, n := range out.Applied {
+		m.Consumed.WithLabelValues(string(typ)).Add(float64(n))
+	}
+	m.Duplicates.Add(float64(out.Duplicates))
+	for _, q := range out.Quarantine {
+		m.Quarantined.WithLabelValues(q.Reason).Inc()
+	}
+	m.Failed.Add(float64(len(out.Failed)))
+	now := c.now()
+	for _, e := range entries {
+		if age := now.Sub(e.Arrived); age >= 0 {
+			m.Age.Observe(age.Seconds())
+		}
+	}
+}
+
+// lessID orders stream ids ("ms-seq") numerically.
+func lessID(a, b string) bool {
+	at, bt := store.IDTime(a), store.IDTime(b)
+	if !at.Equal(bt) {
+		return at.Before(bt)
+	}
+	return seqOf(a) < seqOf(b)
+}
+
+func seqOf(id string) int64 {
+	var ms, seq int64
+	fmt.Sscanf(id, "%d-%d", &ms, &seq)
+	return seq
+}
+
+type backoff struct {
+	min, max, cur time.Duration
+}
+
+func (b *backoff) next() time.Duration {
+	if b.cur == 0 {
+		b.cur = b.min
+	} else {
+		b.cur = min(2*b.cur, b.max)
+	}
+	return b.cur
+}
+
+func (b *backoff) reset() { b.cur = 0 }
+
+

@@ -1,0 +1,298 @@
+// Package consume turns the raw event stream into validated state: it reads
+// qm:events in a consumer group, decodes and validates each entry, resolves
+// its references, applies it exactly once and acknowledges it only after
+// the state change (or its quarantine record) is durable in Redis.
+package consume
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/quartermaster-ops/quartermaster/pipeline/event"
+	"github.com/quartermaster-ops/quartermaster/store"
+)
+
+// Outcome is what processing a batch decided, entry by entry.
+type Outcome struct {
+	Done       []string            // entries applied or found duplicate: acknowledge them
+	Quarantine []store.Quarantined // entries refused: quarantine, then acknowledge
+	Failed     []string            // entries whose apply failed: leave pending, retried later
+	Touched    map[string][]string // SKU-site -> ids of the events applied to it, in order
+	Applied    map[event.Type]int
+	Duplicates int
+}
+
+// Processor validates, resolves and applies batches of stream entries. It
+// is shared by the live consumer and by replay, so both build the same
+// state from the same entries.
+type Processor struct {
+	st       *store.Store
+	consumer string
+	now      func() time.Time
+
+	mu    sync.Mutex
+	cache refCache
+}
+
+// NewProcessor returns a Processor writing through st. consumer names the
+// consumer in quarantine records; now stamps them.
+func NewProcessor(st *store.Store, consumer string, now func() time.Time) *Processor {
+	return &Processor{st: st, consumer: consumer, now: now, cache: newRefCache()}
+}
+
+type item struct {
+	entry store.Entry
+	ev    event.Event
+	err   *event.Error
+}
+
+// Process handles one batch in stream order. An error means nothing was
+// decided for the batch (Redis unreachable, say); retry it whole.
+func (p *Processor) Process(ctx context.Context, entries []store.Entry) (Outcome, error) {
+	out := Outcome{Touched: map[string][]string{}, Applied: map[event.Type]int{}}
+	items := make([]item, len(entries))
+	for i, e := range entries {
+		items[i].entry = e
+		if e.Body == nil {
+			items[i].err = &event.Error{Reason: event.ReasonInvalidJSON, Field: store.EventField, Detail: "stream entry has no event field"}
+			continue
+		}
+		ev, err := event.Decode(e.Body, e.Arrived)
+		if err != nil {
+			items[i].err = err.(*event.Error)
+			continue
+		}
+		items[i].ev = ev
+	}
+
+	found, err := p.lookup(ctx, items)
+	if err != nil {
+		return out, err
+	}
+
+	var ops []store.Op
+	var opItem []int
+	for i := range items {
+		it := &items[i]
+		if it.err == nil {
+			op, rerr := resolve(&it.ev, found)
+			if rerr != nil {
+				it.err = rerr
+			} else {
+				learn(&it.ev, op, found)
+				ops = append(ops, op)
+				opItem = append(opItem, i)
+				continue
+			}
+		}
+		out.Quarantine = append(out.Quarantine, p.quarantined(it))
+	}
+
+	results, err := p.st.Apply(ctx, ops)
+	if err != nil {
+		return out, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for j, r := range results {
+		it := &items[opItem[j]]
+		switch {
+		case r.Err != nil:
+			out.Failed = append(out.Failed, it.entry.ID)
+		case !r.Applied:
+			out.Duplicates++
+			out.Done = append(out.Done, it.entry.ID)
+		default:
+			out.Applied[it.ev.Type]++
+			out.Done = append(out.Done, it.entry.ID)
+			if ss := ops[j].SKUSite; ss != "" {
+				out.Touched[ss] = append(out.Touched[ss], it.ev.ID)
+			}
+			p.cache.remember(&it.ev, ops[j])
+		}
+	}
+	return out, nil
+}
+
+func (p *Processor) quarantined(it *item) store.Quarantined {
+	return store.Quarantined{
+		Entry: it.entry.ID, Reason: string(it.err.Reason), Field: it.err.Field, Detail: it.err.Detail,
+		Raw: it.entry.Body, At: p.now(), Consumer: p.consumer,
+	}
+}
+
+// lookup resolves every reference the batch names: from the cache when it
+// holds them, the rest from Redis in one round trip.
+func (p *Processor) lookup(ctx context.Context, items []item) (store.Found, error) {
+	p.mu.Lock()
+	cached := store.Found{SKUs: map[string]event.Event{}, Sites: map[string]event.Event{}, Suppliers: map[string]bool{},
+		POs: map[string]string{}, Shipments: map[string]string{}}
+	need := store.Refs{}
+	seen := map[string]bool{}
+	add := func(list *[]string, kind, name string) {
+		if name == "" || seen[kind+"\x00"+name] {
+			return
+		}
+		seen[kind+"\x00"+name] = true
+		if !p.cache.get(kind, name, cached) {
+			*list = append(*list, name)
+		}
+	}
+	for i := range items {
+		if items[i].err != nil {
+			continue
+		}
+		ev := &items[i].ev
+		add(&need.SKUs, store.KindSKU, ev.SKU)
+		add(&need.Sites, store.KindSite, ev.Site)
+		if ev.Type == event.POCreated {
+			add(&need.Suppliers, store.KindSupplier, ev.Supplier)
+		}
+		add(&need.POs, "po", ev.PO)
+		add(&need.Shipments, "shipment", ev.Shipment)
+	}
+	p.mu.Unlock()
+	found, err := p.st.Lookup(ctx, need)
+	if err != nil {
+		return found, err
+	}
+	p.mu.Lock()
+	p.cache.fill(found)
+	p.mu.Unlock()
+	for k, v := range cached.SKUs {
+		found.SKUs[k] = v
+	}
+	for k, v := range cached.Sites {
+		found.Sites[k] = v
+	}
+	for k := range cached.Suppliers {
+		found.Suppliers[k] = true
+	}
+	for k, v := range cached.POs {
+		found.POs[k] = v
+	}
+	for k, v := range cached.Shipments {
+		found.Shipments[k] = v
+	}
+	return found, nil
+}
+
+// resolve checks an event's references against what is known and builds
+// the op that applies it.
+func resolve(ev *event.Event, f store.Found) (store.Op, *event.Error) {
+	op := store.Op{Event: *ev}
+	if isMaster(ev.Type) {
+		return op, nil
+	}
+	needPos := func() *event.Error {
+		if _, ok := f.SKUs[ev.SKU]; !ok {
+			return &event.Error{Reason: event.ReasonUnknownSKU, Field: "sku", Detail: fmt.Sprintf("no masterdata.sku for %q", ev.SKU)}
+		}
+		if _, ok := f.Sites[ev.Site]; !ok {
+			return &event.Error{Reason: event.ReasonUnknownSite, Field: "site", Detail: fmt.Sprintf("no masterdata.site for %q", ev.Site)}
+		}
+		op.SKUSite = ev.SKUSite()
+		return nil
+	}
+	needPO := func(po string) *event.Error {
+		ss, ok := f.POs[po]
+		if !ok {
+			return &event.Error{Reason: event.ReasonUnknownPO, Field: "po", Detail: fmt.Sprintf("no po.created for %q", po)}
+		}
+		op.PO = po
+		if op.SKUSite == "" {
+			op.SKUSite = ss
+		}
+		return nil
+	}
+	var err *event.Error
+	switch ev.Type {
+	case event.InventorySnapshot, event.InventoryAdjusted, event.OrderCreated, event.OrderShipped, event.ForecastUpdated:
+		err = needPos()
+	case event.InventoryReceived:
+		err = needPos()
+		if err == nil && ev.PO != "" {
+			err = needPO(ev.PO)
+			op.SKUSite = ev.SKUSite() // the receipt is where the goods landed
+		}
+	case event.POCreated:
+		err = needPos()
+		if err == nil && !f.Suppliers[ev.Supplier] {
+			err = &event.Error{Reason: event.ReasonUnknownSupplier, Field: "supplier", Detail: fmt.Sprintf("no masterdata.supplier for %q", ev.Supplier)}
+		}
+	case event.PromiseChanged, event.ShipmentDispatched:
+		err = needPO(ev.PO)
+	case event.ShipmentDelayed, event.ShipmentDelivered:
+		po, ok := f.Shipments[ev.Shipment]
+		if !ok {
+			return op, &event.Error{Reason: event.ReasonUnknownShipment, Field: "shipment", Detail: fmt.Sprintf("no shipment.dispatched for %q", ev.Shipment)}
+		}
+		err = needPO(po)
+	default:
+		return op, &event.Error{Reason: event.ReasonUnknownType, Field: "type", Detail: string(ev.Type)}
+	}
+	if err != nil {
+		return op, err
+	}
+	return op, quantities(ev, &op, f)
+}
+
+// quantities converts the event's quantities to eaches.
+func quantities(ev *event.Event, op *store.Op, f store.Found) *event.Error {
+	factor := 1.0
+	if ev.UOM == event.UOMCase {
+		sku, ok := f.SKUs[ev.SKU]
+		if !ok && op.SKUSite != "" {
+			s, _ := store.SplitSKUSite(op.SKUSite)
+			sku, ok = f.SKUs[s]
+		}
+		if !ok || sku.CaseQty == nil {
+			return &event.Error{Reason: event.ReasonInvalidUOM, Field: "uom", Detail: "CS given but the SKU has no case_qty"}
+		}
+		factor = *sku.CaseQty
+	}
+	switch {
+	case ev.OnHand != nil:
+		op.Qty = *ev.OnHand * factor
+		if ev.Allocated != nil {
+			op.Alloc = *ev.Allocated * factor
+		}
+	case ev.Delta != nil:
+		op.Qty = *ev.Delta * factor
+	case ev.Qty != nil:
+		op.Qty = *ev.Qty * factor
+	}
+	return nil
+}
+
+// learn makes what an event establishes visible to later events of the
+// same batch: a SKU created before its first snapshot, a PO before its
+// shipment.
+func learn(ev *event.Event, op store.Op, f store.Found) {
+	switch ev.Type {
+	case event.MasterSKU:
+		f.SKUs[ev.SKU] = *ev
+	case event.MasterSite:
+		f.Sites[ev.Site] = *ev
+	case event.MasterSupplier:
+		f.Suppliers[ev.Supplier] = true
+	case event.POCreated:
+		if _, ok := f.POs[ev.PO]; !ok {
+			f.POs[ev.PO] = op.SKUSite
+		}
+	case event.ShipmentDispatched:
+		if _, ok := f.Shipments[ev.Shipment]; !ok {
+			f.Shipments[ev.Shipment] = ev.PO
+		}
+	}
+}
+
+func isMaster(t event.Type) bool {
+	switch t {
+	case event.MasterSKU, event.MasterSite, event.MasterSupplier, event.MasterCustomer, event.ExceptionAcknowledged:
+		return true
+	}
+	return false
+}
