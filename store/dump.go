@@ -60,3 +60,28 @@ func (s *Store) dumpKey(ctx context.Context, k string) (any, error) {
 	}
 	return nil, fmt.Errorf("dump %s: unexpected type %s", k, typ)
 }
+
+// Clear deletes every state key of this generation (not the streams) and
+// returns how many it deleted. Replay uses it to start from nothing.
+func (s *Store) Clear(ctx context.Context) (int, error) {
+	n := 0
+	var cursor uint64
+	for {
+		keys, next, err := s.rdb.Scan(ctx, cursor, s.keys.StatePattern(), 1000).Result()
+		if err != nil {
+			return n, fmt.Errorf("scan state: %w", err)
+		}
+		for _, k := range keys {
+			// One key at a time: keys of different slots cannot share a DEL
+			// on a cluster.
+			if err := s.rdb.Del(ctx, k).Err(); err != nil {
+				return n, fmt.Errorf("delete %s: %w", k, err)
+			}
+			n++
+		}
+		if next == 0 {
+			return n, nil
+		}
+		cursor = next
+	}
+}

@@ -38,11 +38,35 @@ type Found struct {
 	Shipments map[string]string // shipment -> po
 }
 
+// Empty reports whether no reference is asked for.
+func (r Refs) Empty() bool {
+	return len(r.SKUs)+len(r.Sites)+len(r.Suppliers)+len(r.POs)+len(r.Shipments) == 0
+}
+
+// Merge adds what o found to f.
+func (f Found) Merge(o Found) {
+	for k, v := range o.SKUs {
+		f.SKUs[k] = v
+	}
+	for k, v := range o.Sites {
+		f.Sites[k] = v
+	}
+	for k := range o.Suppliers {
+		f.Suppliers[k] = true
+	}
+	for k, v := range o.POs {
+		f.POs[k] = v
+	}
+	for k, v := range o.Shipments {
+		f.Shipments[k] = v
+	}
+}
+
 // Lookup resolves references in one round trip.
 func (s *Store) Lookup(ctx context.Context, r Refs) (Found, error) {
 	f := Found{SKUs: map[string]event.Event{}, Sites: map[string]event.Event{}, Suppliers: map[string]bool{},
 		POs: map[string]string{}, Shipments: map[string]string{}}
-	if len(r.SKUs)+len(r.Sites)+len(r.Suppliers)+len(r.POs)+len(r.Shipments) == 0 {
+	if r.Empty() {
 		return f, nil
 	}
 	pipe := s.rdb.Pipeline()

@@ -37,21 +37,38 @@ func (s *Store) Append(ctx context.Context, events [][]byte) error {
 	return nil
 }
 
-// AppendAt adds raw events with explicit entry ids taken from at, so the
-// arrival time the consumer validates against is the given (for example
-// simulated) time. Ids must increase: seq disambiguates entries within one
-// millisecond and is returned updated.
-func (s *Store) AppendAt(ctx context.Context, at time.Time, seq int64, events [][]byte) (int64, error) {
+// AppendAt adds raw events under explicit entry ids, so the arrival time
+// the consumer validates against is the given (for example simulated) time.
+// Ids must increase; IDClock makes them.
+func (s *Store) AppendAt(ctx context.Context, ids []string, events [][]byte) error {
+	if len(ids) != len(events) {
+		return fmt.Errorf("append: %d ids for %d events", len(ids), len(events))
+	}
 	pipe := s.rdb.Pipeline()
-	ms := at.UnixMilli()
-	for _, ev := range events {
-		pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.keys.Events(), ID: fmt.Sprintf("%d-%d", ms, seq), Values: []any{EventField, ev}})
-		seq++
+	for i, ev := range events {
+		pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.keys.Events(), ID: ids[i], Values: []any{EventField, ev}})
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
-		return seq, fmt.Errorf("append %d events to %s: %w", len(events), s.keys.Events(), err)
+		return fmt.Errorf("append %d events to %s: %w", len(events), s.keys.Events(), err)
 	}
-	return seq, nil
+	return nil
+}
+
+// IDClock makes increasing stream entry ids from times that may repeat or,
+// for late records, step back: such an id takes the last millisecond.
+type IDClock struct {
+	ms, seq int64
+}
+
+// Next returns the entry id for an entry arriving at t.
+func (c *IDClock) Next(t time.Time) string {
+	ms := t.UnixMilli()
+	if ms > c.ms {
+		c.ms, c.seq = ms, 0
+	} else {
+		c.seq++
+	}
+	return strconv.FormatInt(c.ms, 10) + "-" + strconv.FormatInt(c.seq, 10)
 }
 
 // EnsureGroup creates the consumer group on the event stream (and the

@@ -37,6 +37,7 @@ func master() [][]byte {
 }
 
 type harness struct {
+	ids store.IDClock
 	st  *store.Store
 	cfg Config
 }
@@ -59,7 +60,11 @@ func (h *harness) consumerT(t *testing.T, name string) *Consumer {
 // appendAt appends events with entry ids at arrival time `at`.
 func (h *harness) appendAt(t *testing.T, at time.Time, evs ...[]byte) {
 	t.Helper()
-	if _, err := h.st.AppendAt(context.Background(), at, 0, evs); err != nil {
+	ids := make([]string, len(evs))
+	for i := range evs {
+		ids[i] = h.ids.Next(at)
+	}
+	if err := h.st.AppendAt(context.Background(), ids, evs); err != nil {
 		t.Fatal(err)
 	}
 }

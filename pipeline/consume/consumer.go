@@ -23,9 +23,10 @@ type Config struct {
 	MaxDeliveries int64
 }
 
-// AppliedFunc is told, after a batch is acknowledged, which stock positions
-// changed and by which events. It must not block for long.
-type AppliedFunc func(ctx context.Context, touched map[string][]string)
+// AppliedFunc is told, after a batch is acknowledged, what it applied:
+// which stock positions changed and by which events, and the
+// acknowledgements other systems sent. It must not block for long.
+type AppliedFunc func(ctx context.Context, out Outcome)
 
 // Consumer reads the event stream in a consumer group until its context
 // ends. Create it with NewConsumer; Run owns its one goroutine of work.
@@ -39,12 +40,13 @@ type Consumer struct {
 	now     func() time.Time
 
 	consuming atomic.Bool
+	caughtUp  atomic.Bool
 }
 
 // NewConsumer returns a consumer writing through st. metrics may be nil.
 func NewConsumer(st *store.Store, cfg Config, log *slog.Logger, metrics *Metrics, applied AppliedFunc, now func() time.Time) *Consumer {
 	if applied == nil {
-		applied = func(context.Context, map[string][]string) {}
+		applied = func(context.Context, Outcome) {}
 	}
 	if metrics == nil {
 		metrics = NewMetrics(nil)
@@ -59,6 +61,11 @@ func NewConsumer(st *store.Store, cfg Config, log *slog.Logger, metrics *Metrics
 // read succeeded; /readyz uses it.
 func (c *Consumer) Consuming() bool { return c.consuming.Load() }
 
+// CaughtUp reports whether the last read found less than a full batch: the
+// consumer is not working through a backlog. Detection waits for it, so a
+// restart or a bulk import does not raise alerts on half-loaded state.
+func (c *Consumer) CaughtUp() bool { return c.caughtUp.Load() }
+
 // Run consumes until ctx ends, then returns nil. Redis errors are retried
 // with exponential backoff (100ms to 10s); nothing is acknowledged that was
 // not applied or quarantined.
@@ -67,6 +74,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 	for {
 		err := c.session(ctx)
 		c.consuming.Store(false)
+		c.caughtUp.Store(false)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -113,6 +121,11 @@ func (c *Consumer) session(ctx context.Context) error {
 			}
 			return err
 		}
+		caught := len(entries) < c.cfg.BatchSize
+		if caught && !c.caughtUp.Load() {
+			c.log.Info("caught up with the event stream", "consumer", c.cfg.Consumer)
+		}
+		c.caughtUp.Store(caught)
 		if err := c.handle(ctx, entries); err != nil {
 			return err
 		}
@@ -230,7 +243,7 @@ func (c *Consumer) handle(ctx context.Context, entries []store.Entry) error {
 	if len(out.Failed) > 0 {
 		c.log.Error("events not applied; left pending for retry", "count", len(out.Failed), "first", out.Failed[0])
 	}
-	c.applied(ctx, out.Touched)
+	c.applied(ctx, out)
 	return nil
 }
 

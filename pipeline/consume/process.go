@@ -20,6 +20,7 @@ type Outcome struct {
 	Quarantine []store.Quarantined // entries refused: quarantine, then acknowledge
 	Failed     []string            // entries whose apply failed: leave pending, retried later
 	Touched    map[string][]string // SKU-site -> ids of the events applied to it, in order
+	Acks       []event.Event       // exception.acknowledged events applied
 	Applied    map[event.Type]int
 	Duplicates int
 }
@@ -110,6 +111,9 @@ func (p *Processor) Process(ctx context.Context, entries []store.Entry) (Outcome
 			if ss := ops[j].SKUSite; ss != "" {
 				out.Touched[ss] = append(out.Touched[ss], it.ev.ID)
 			}
+			if it.ev.Type == event.ExceptionAcknowledged {
+				out.Acks = append(out.Acks, it.ev)
+			}
 			p.cache.remember(&it.ev, ops[j])
 		}
 	}
@@ -124,19 +128,43 @@ func (p *Processor) quarantined(it *item) store.Quarantined {
 }
 
 // lookup resolves every reference the batch names: from the cache when it
-// holds them, the rest from Redis in one round trip.
+// holds them, the rest from Redis. References found through others (the PO
+// of a shipment, the SKU of a PO for case quantities) take a second round
+// trip, only when the cache misses them.
 func (p *Processor) lookup(ctx context.Context, items []item) (store.Found, error) {
-	p.mu.Lock()
-	cached := store.Found{SKUs: map[string]event.Event{}, Sites: map[string]event.Event{}, Suppliers: map[string]bool{},
+	found := store.Found{SKUs: map[string]event.Event{}, Sites: map[string]event.Event{}, Suppliers: map[string]bool{},
 		POs: map[string]string{}, Shipments: map[string]string{}}
-	need := store.Refs{}
-	seen := map[string]bool{}
+	asked := map[string]bool{}
+	for range 3 {
+		p.mu.Lock()
+		need := p.missing(items, found, asked)
+		p.mu.Unlock()
+		if need.Empty() {
+			break
+		}
+		got, err := p.st.Lookup(ctx, need)
+		if err != nil {
+			return found, err
+		}
+		p.mu.Lock()
+		p.cache.fill(got)
+		p.mu.Unlock()
+		found.Merge(got)
+	}
+	return found, nil
+}
+
+// missing lists the references of items that neither found nor the cache
+// holds and that were not asked for before (asked ones do not exist).
+func (p *Processor) missing(items []item, found store.Found, asked map[string]bool) store.Refs {
+	var need store.Refs
 	add := func(list *[]string, kind, name string) {
-		if name == "" || seen[kind+"\x00"+name] {
+		key := kind + "\x00" + name
+		if name == "" || asked[key] {
 			return
 		}
-		seen[kind+"\x00"+name] = true
-		if !p.cache.get(kind, name, cached) {
+		asked[key] = true
+		if !p.cache.get(kind, name, found) {
 			*list = append(*list, name)
 		}
 	}
@@ -152,31 +180,19 @@ func (p *Processor) lookup(ctx context.Context, items []item) (store.Found, erro
 		}
 		add(&need.POs, "po", ev.PO)
 		add(&need.Shipments, "shipment", ev.Shipment)
+		po := ev.PO
+		if po == "" {
+			po = found.Shipments[ev.Shipment]
+		}
+		add(&need.POs, "po", po)
+		if ev.UOM == event.UOMCase && ev.SKU == "" {
+			if ss, ok := found.POs[po]; ok {
+				sku, _ := store.SplitSKUSite(ss)
+				add(&need.SKUs, store.KindSKU, sku)
+			}
+		}
 	}
-	p.mu.Unlock()
-	found, err := p.st.Lookup(ctx, need)
-	if err != nil {
-		return found, err
-	}
-	p.mu.Lock()
-	p.cache.fill(found)
-	p.mu.Unlock()
-	for k, v := range cached.SKUs {
-		found.SKUs[k] = v
-	}
-	for k, v := range cached.Sites {
-		found.Sites[k] = v
-	}
-	for k := range cached.Suppliers {
-		found.Suppliers[k] = true
-	}
-	for k, v := range cached.POs {
-		found.POs[k] = v
-	}
-	for k, v := range cached.Shipments {
-		found.Shipments[k] = v
-	}
-	return found, nil
+	return need
 }
 
 // resolve checks an event's references against what is known and builds

@@ -1,0 +1,176 @@
+// Package app wires Quartermaster together: the event consumer, the
+// detectors and alert lifecycle, the chat notifier and the HTTP listener.
+// The command line builds an App and runs it; tests run the same App
+// in-process against a real Redis.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/quartermaster-ops/quartermaster/bot/config"
+	"github.com/quartermaster-ops/quartermaster/bot/console"
+	"github.com/quartermaster-ops/quartermaster/pipeline/alert"
+	"github.com/quartermaster-ops/quartermaster/pipeline/consume"
+	"github.com/quartermaster-ops/quartermaster/pipeline/detect"
+	"github.com/quartermaster-ops/quartermaster/store"
+)
+
+// Options are everything an App needs from outside. Now is the clock of
+// detection (the wall clock in production, the simulated one in the demo).
+type Options struct {
+	Config   config.Config
+	Env      config.Env
+	Redis    redis.UniversalClient
+	Listen   string // host:port for HTTP; "" for none
+	Consumer string // this replica's name in the consumer group
+	Now      func() time.Time
+	Out      io.Writer // the console chat
+	Log      *slog.Logger
+}
+
+// App is one running bot replica.
+type App struct {
+	opt      Options
+	Store    *store.Store
+	Registry *prometheus.Registry
+	consumer *consume.Consumer
+	runner   *detect.Runner
+	notifier *console.Notifier
+	alerts   *prometheus.CounterVec
+	handler  http.Handler
+
+	mu   sync.Mutex
+	addr string // the bound listen address, once listening
+}
+
+// New builds an App: it reads the state generation in use, loads the Lua
+// scripts and registers metrics. It starts nothing.
+func New(ctx context.Context, opt Options) (*App, error) {
+	cfg := opt.Config
+	st, err := store.Open(ctx, opt.Redis, cfg.Prefix, store.Options{DedupeWindow: time.Duration(cfg.Ingest.DedupeWindow)})
+	if err != nil {
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a := &App{opt: opt, Store: st, Registry: reg, notifier: console.New(opt.Out)}
+	a.alerts = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "qm_alert_changes_total", Help: "Alert revisions written, by kind, tier and change.",
+	}, []string{"kind", "tier", "change"})
+	reg.MustRegister(a.alerts)
+
+	mgr := alert.NewManager(st, opt.Now, a.notify)
+	det := detect.NewStockout(st, detect.Policy{
+		HorizonDays: cfg.Stock.HorizonDays, DemandWindowDays: cfg.Stock.DemandWindowDays,
+		DefaultLeadTimeDays: cfg.Stock.DefaultLeadTimeDays, Score: cfg.Tiers, Owner: cfg.Owners.Owner,
+	})
+	metrics := consume.NewMetrics(reg)
+	a.consumer = consume.NewConsumer(st, consume.Config{
+		Group: cfg.Ingest.Group, Consumer: opt.Consumer, BatchSize: cfg.Ingest.BatchSize,
+		Block: time.Duration(cfg.Ingest.Block), ClaimMinIdle: time.Duration(cfg.Ingest.ClaimMinIdle),
+		ClaimInterval: time.Duration(cfg.Ingest.ClaimInterval), MaxDeliveries: int64(cfg.Ingest.MaxDeliveries),
+	}, opt.Log, metrics, a.afterBatch(mgr), opt.Now)
+	a.runner = detect.NewRunner(det, mgr, st.Positions, a.consumer.CaughtUp, opt.Now, time.Duration(cfg.Stock.SweepInterval), opt.Log, reg)
+	reg.MustRegister(newGroupCollector(st, cfg.Ingest.Group))
+	a.handler = a.routes()
+	return a, nil
+}
+
+// afterBatch hands changed positions to the detector and acknowledgements
+// from other systems to the alert lifecycle.
+func (a *App) afterBatch(mgr *alert.Manager) consume.AppliedFunc {
+	return func(ctx context.Context, out consume.Outcome) {
+		a.runner.Mark(ctx, out.Touched)
+		for _, ack := range out.Acks {
+			if _, err := mgr.Acknowledge(ctx, ack.Alert, ack.By, []string{ack.ID}); err != nil {
+				a.opt.Log.Warn("acknowledge alert", "alert", ack.Alert, "event", ack.ID, "err", err)
+			}
+		}
+	}
+}
+
+func (a *App) notify(ctx context.Context, al alert.Alert) {
+	a.alerts.WithLabelValues(al.Kind, string(al.Tier), string(al.Change)).Inc()
+	if err := a.notifier.Notify(ctx, al); err != nil {
+		a.opt.Log.Warn("console notify", "alert", al.ID, "err", err)
+	}
+}
+
+// Addr is the address the HTTP listener bound, once Run has started it.
+func (a *App) Addr() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.addr
+}
+
+// Handler serves the HTTP API; tests can use it without a listener.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Run runs the replica until ctx ends or a part fails, then stops every
+// part and waits for it.
+func (a *App) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var g group
+	if a.opt.Listen != "" {
+		ln, err := net.Listen("tcp", a.opt.Listen)
+		if err != nil {
+			return fmt.Errorf("listen on %s: %w", a.opt.Listen, err)
+		}
+		a.mu.Lock()
+		a.addr = ln.Addr().String()
+		a.mu.Unlock()
+		srv := &http.Server{Handler: a.handler, ReadHeaderTimeout: 10 * time.Second}
+		g.Go(cancel, func() error {
+			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("http: %w", err)
+			}
+			return nil
+		})
+		g.Go(cancel, func() error {
+			<-ctx.Done()
+			sctx, done := context.WithTimeout(context.Background(), 5*time.Second)
+			defer done()
+			return srv.Shutdown(sctx)
+		})
+	}
+	g.Go(cancel, func() error { return a.consumer.Run(ctx) })
+	g.Go(cancel, func() error { return a.runner.Run(ctx) })
+	return g.Wait()
+}
+
+// group runs goroutines, cancels the rest when one fails and returns the
+// first error.
+type group struct {
+	wg   sync.WaitGroup
+	once sync.Once
+	err  error
+}
+
+func (g *group) Go(cancel func(), f func() error) {
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		if err := f(); err != nil {
+			g.once.Do(func() { g.err = err })
+			cancel()
+		}
+	}()
+}
+
+func (g *group) Wait() error {
+	g.wg.Wait()
+	return g.err
+}

@@ -1,0 +1,310 @@
+package config
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/quartermaster-ops/quartermaster/pipeline/score"
+)
+
+// Config is the policy file: what the bot should do, as opposed to Env,
+// which says where things are and holds the secrets. A zero Config is not
+// usable; start from Default, which Parse and Load do.
+type Config struct {
+	// Prefix starts every Redis key, so several bots can share one Redis.
+	Prefix string            `yaml:"prefix"`
+	Ingest Ingest            `yaml:"ingest"`
+	Stock  Stock             `yaml:"stock"`
+	Tiers  score.Policy      `yaml:"tiers"`
+	Owners Owners            `yaml:"owners"`
+	Routes []Route           `yaml:"routes"`
+	Roles  map[string]string `yaml:"roles"` // chat user id -> role
+}
+
+// Ingest tunes how events are read from the Redis stream.
+type Ingest struct {
+	Group         string   `yaml:"group"`          // consumer group
+	BatchSize     int      `yaml:"batch_size"`     // entries per XREADGROUP
+	Block         Duration `yaml:"block"`          // XREADGROUP BLOCK
+	ClaimMinIdle  Duration `yaml:"claim_min_idle"` // pending entries idle this long are reclaimed
+	ClaimInterval Duration `yaml:"claim_interval"` // how often to look for them
+	MaxDeliveries int      `yaml:"max_deliveries"` // deliveries before an entry is quarantined as poison
+	DedupeWindow  Duration `yaml:"dedupe_window"`  // how long event ids are remembered
+}
+
+// Stock tunes the stock projection behind stockout alerts.
+type Stock struct {
+	HorizonDays         int      `yaml:"horizon_days"`           // days projected ahead
+	DemandWindowDays    int      `yaml:"demand_window_days"`     // trailing days of orders averaged for daily demand
+	DefaultLeadTimeDays float64  `yaml:"default_lead_time_days"` // when the SKU's master data has none
+	SweepInterval       Duration `yaml:"sweep_interval"`         // full re-evaluation of every SKU-site
+}
+
+// Owners assigns each alert a team. The maps are matched exactly.
+type Owners struct {
+	Default    string            `yaml:"default"`
+	BySKU      map[string]string `yaml:"by_sku"`
+	ByCategory map[string]string `yaml:"by_category"`
+	BySite     map[string]string `yaml:"by_site"`
+	ByRegion   map[string]string `yaml:"by_region"`
+}
+
+// Route sends alerts of some tiers, optionally for some sites only, to one
+// channel of one chat platform.
+type Route struct {
+	Platform string       `yaml:"platform"` // slack, discord or console
+	Channel  string       `yaml:"channel"`  // channel id or name on that platform
+	Tiers    []score.Tier `yaml:"tiers"`
+	Sites    []string     `yaml:"sites,omitempty"` // empty means every site
+}
+
+// The chat platforms a Route can name.
+const (
+	PlatformSlack   = "slack"
+	PlatformDiscord = "discord"
+	PlatformConsole = "console"
+)
+
+// The roles a chat user can hold. A role decides how answers and briefings
+// are framed for the user, as `--as ROLE` does on the command line.
+const (
+	RolePlanner   = "planner"
+	RoleBuyer     = "buyer"
+	RoleFinance   = "finance"
+	RoleExecutive = "executive"
+	RoleAdmin     = "admin"
+)
+
+var (
+	platforms = []string{PlatformSlack, PlatformDiscord, PlatformConsole}
+	roles     = []string{RolePlanner, RoleBuyer, RoleFinance, RoleExecutive, RoleAdmin}
+)
+
+// Limits that Validate enforces.
+const (
+	maxBatchSize = 10000 // larger batches hold a Redis reply in memory for little gain
+	maxDays      = 366   // a year and a leap day; longer projections are not stock policy
+)
+
+// Default is every default in one place. Each call returns fresh maps, so a
+// caller may change its copy.
+func Default() Config {
+	return Config{
+		Prefix: "qm:",
+		Ingest: Ingest{
+			Group:         "quartermaster",
+			BatchSize:     500,
+			Block:         Duration(2 * time.Second),
+			ClaimMinIdle:  Duration(time.Minute),
+			ClaimInterval: Duration(30 * time.Second),
+			MaxDeliveries: 5,
+			// Producers retry for days after an outage; 35 days covers a
+			// monthly batch re-sent late.
+			DedupeWindow: Duration(35 * day),
+		},
+		Stock: Stock{
+			HorizonDays:         56,
+			DemandWindowDays:    28,
+			DefaultLeadTimeDays: 14,
+			SweepInterval:       Duration(5 * time.Minute),
+		},
+		Tiers: score.DefaultPolicy(),
+		// Empty rather than nil maps, so that the dump of String lists every
+		// key and loads back to an equal Config.
+		Owners: Owners{
+			Default:    "supply-planning",
+			BySKU:      map[string]string{},
+			ByCategory: map[string]string{},
+			BySite:     map[string]string{},
+			ByRegion:   map[string]string{},
+		},
+		// With no routes configured, the console still shows every alert,
+		// which is what the demo and a first run need.
+		Routes: []Route{{
+			Platform: PlatformConsole,
+			Channel:  "alerts",
+			Tiers:    []score.Tier{score.Info, score.Actionable, score.Critical},
+		}},
+		Roles: map[string]string{},
+	}
+}
+
+// String dumps the config as YAML, for `quartermaster config` and debugging.
+// The config holds no secrets; those are in Env.
+func (c Config) String() string {
+	b, err := yaml.Marshal(c)
+	if err != nil {
+		return fmt.Sprintf("# config: %v\n", err)
+	}
+	return string(b)
+}
+
+// Validate reports the first invalid setting, naming it by its YAML path.
+func (c Config) Validate() error {
+	if !strings.HasSuffix(c.Prefix, ":") || strings.ContainsAny(c.Prefix, "{}") {
+		// Braces would form a Redis Cluster hash tag and pin every key to one slot.
+		return errorf("prefix", "%q, want a prefix ending in ':' without '{' or '}', such as \"qm:\"", c.Prefix)
+	}
+	if err := c.Ingest.Validate(); err != nil {
+		return in("ingest", err)
+	}
+	if err := c.Stock.Validate(); err != nil {
+		return in("stock", err)
+	}
+	if err := c.Tiers.Validate(); err != nil {
+		return in("tiers", err)
+	}
+	if err := c.Owners.Validate(); err != nil {
+		return in("owners", err)
+	}
+	for i, r := range c.Routes {
+		if err := r.Validate(); err != nil {
+			return in(fmt.Sprintf("routes[%d]", i), err)
+		}
+	}
+	for _, id := range sortedKeys(c.Roles) {
+		if id == "" {
+			return errorf("roles", "empty user id")
+		}
+		if role := c.Roles[id]; !slices.Contains(roles, role) {
+			return errorf("roles."+id, "%q, want one of %s", role, strings.Join(roles, ", "))
+		}
+	}
+	return nil
+}
+
+// Validate checks the stream settings.
+func (i Ingest) Validate() error {
+	switch {
+	case strings.TrimSpace(i.Group) == "":
+		return errorf("group", "empty, want a consumer group name")
+	case i.BatchSize < 1 || i.BatchSize > maxBatchSize:
+		return errorf("batch_size", "%d, want 1 to %d", i.BatchSize, maxBatchSize)
+	case i.Block <= 0:
+		// BLOCK 0 waits forever, and the reader could then never stop.
+		return errorf("block", "%s, want more than 0", i.Block)
+	case i.ClaimMinIdle <= 0:
+		return errorf("claim_min_idle", "%s, want more than 0", i.ClaimMinIdle)
+	case i.ClaimInterval <= 0:
+		return errorf("claim_interval", "%s, want more than 0", i.ClaimInterval)
+	case i.MaxDeliveries < 1:
+		return errorf("max_deliveries", "%d, want 1 or more", i.MaxDeliveries)
+	case i.DedupeWindow <= 0:
+		return errorf("dedupe_window", "%s, want more than 0", i.DedupeWindow)
+	}
+	return nil
+}
+
+// Validate checks the projection settings.
+func (s Stock) Validate() error {
+	switch {
+	case s.HorizonDays < 1 || s.HorizonDays > maxDays:
+		return errorf("horizon_days", "%d, want 1 to %d", s.HorizonDays, maxDays)
+	case s.DemandWindowDays < 1 || s.DemandWindowDays > maxDays:
+		return errorf("demand_window_days", "%d, want 1 to %d", s.DemandWindowDays, maxDays)
+	case !(s.DefaultLeadTimeDays > 0 && s.DefaultLeadTimeDays <= maxDays): // also rejects NaN
+		return errorf("default_lead_time_days", "%v, want more than 0 and at most %d", s.DefaultLeadTimeDays, maxDays)
+	case s.SweepInterval <= 0:
+		return errorf("sweep_interval", "%s, want more than 0", s.SweepInterval)
+	}
+	return nil
+}
+
+// Validate checks that every alert gets a named owner.
+func (o Owners) Validate() error {
+	if strings.TrimSpace(o.Default) == "" {
+		return errorf("default", "empty, want the team that owns alerts nothing else matches")
+	}
+	for _, m := range []struct {
+		key string
+		m   map[string]string
+	}{{"by_sku", o.BySKU}, {"by_category", o.ByCategory}, {"by_site", o.BySite}, {"by_region", o.ByRegion}} {
+		for _, k := range sortedKeys(m.m) {
+			if k == "" {
+				return errorf(m.key, "empty key, want a name to match")
+			}
+			if strings.TrimSpace(m.m[k]) == "" {
+				return errorf(m.key+"."+k, "empty, want an owner")
+			}
+		}
+	}
+	return nil
+}
+
+// Owner picks the owner of an alert. The SKU's owner from master data wins,
+// because it is maintained next to the SKU and so is the most specific and
+// the most current; then the config's maps from narrow to broad (SKU,
+// category, site, region); then the default.
+func (o Owners) Owner(skuOwner, sku, category, site, region string) string {
+	if skuOwner != "" {
+		return skuOwner
+	}
+	for _, l := range []struct {
+		m   map[string]string
+		key string
+	}{{o.BySKU, sku}, {o.ByCategory, category}, {o.BySite, site}, {o.ByRegion, region}} {
+		if l.key == "" {
+			continue
+		}
+		if owner := l.m[l.key]; owner != "" {
+			return owner
+		}
+	}
+	return o.Default
+}
+
+// Validate checks that the route names a platform, a channel and tiers.
+func (r Route) Validate() error {
+	if !slices.Contains(platforms, r.Platform) {
+		return errorf("platform", "%q, want one of %s", r.Platform, strings.Join(platforms, ", "))
+	}
+	if strings.TrimSpace(r.Channel) == "" {
+		return errorf("channel", "empty, want a channel id or name")
+	}
+	// A route without tiers would silently send nothing; say so instead.
+	if len(r.Tiers) == 0 {
+		return errorf("tiers", "empty, want one or more of %s", tierNames())
+	}
+	for i, t := range r.Tiers {
+		if !validTier(t) {
+			return errorf(fmt.Sprintf("tiers[%d]", i), "%q, want one of %s", t, tierNames())
+		}
+	}
+	for i, s := range r.Sites {
+		if strings.TrimSpace(s) == "" {
+			return errorf(fmt.Sprintf("sites[%d]", i), "empty, want a site id")
+		}
+	}
+	return nil
+}
+
+// Match reports whether the route takes an alert of tier at site.
+func (r Route) Match(tier score.Tier, site string) bool {
+	return slices.Contains(r.Tiers, tier) && (len(r.Sites) == 0 || slices.Contains(r.Sites, site))
+}
+
+var tiers = []score.Tier{score.Info, score.Actionable, score.Critical}
+
+func validTier(t score.Tier) bool { return t.Rank() >= 0 }
+
+func tierNames() string {
+	s := make([]string, len(tiers))
+	for i, t := range tiers {
+		s[i] = string(t)
+	}
+	return strings.Join(s, ", ")
+}
+
+// sortedKeys makes validation of maps report the same error on every run.
+func sortedKeys(m map[string]string) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}

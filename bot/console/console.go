@@ -1,0 +1,81 @@
+// Package console is the chat adapter for a terminal: with no chat token,
+// every alert change is printed as one readable line, so the demo and a
+// first run are fully usable without Slack or Discord.
+package console
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/quartermaster-ops/quartermaster/pipeline/alert"
+)
+
+// Notifier prints alert changes to a writer.
+type Notifier struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+// New returns a Notifier writing to w.
+func New(w io.Writer) *Notifier { return &Notifier{w: w} }
+
+// Notify prints one line for one alert change. It is safe for concurrent use.
+func (n *Notifier) Notify(_ context.Context, a alert.Alert) error {
+	line := Format(a)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	_, err := fmt.Fprintln(n.w, line)
+	return err
+}
+
+// Format renders an alert change as one line: time, tier, change, SKU-site,
+// stockout date and time to impact, money at risk, action, owner, id.
+func Format(a alert.Alert) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s  %-10s %-12s %s@%s", a.DetectedAt.Format("Jan 02 15:04"), strings.ToUpper(string(a.Tier)), a.Change, a.SKU, a.Site)
+	if a.State == alert.Resolved {
+		fmt.Fprintf(&b, "  resolved: no stockout projected  [%s]", a.ID)
+		return b.String()
+	}
+	if a.StockoutDate != "" {
+		fmt.Fprintf(&b, "  stockout %s (in %s)", a.StockoutDate, hours(a.TimeToImpactHours))
+	}
+	if a.DaysOfSupply != nil {
+		fmt.Fprintf(&b, "  %.1f days of supply", *a.DaysOfSupply)
+	}
+	fmt.Fprintf(&b, "  %s at risk  -> %s  owner %s", Money(a.RevenueAtRisk), a.RecommendedAction, a.Owner)
+	if a.State == alert.Acknowledged {
+		fmt.Fprintf(&b, "  (acknowledged by %s)", a.AcknowledgedBy)
+	}
+	fmt.Fprintf(&b, "  [%s]", a.ID)
+	return b.String()
+}
+
+func hours(h float64) string {
+	if h < 48 {
+		return strconv.FormatFloat(math.Round(h), 'f', 0, 64) + "h"
+	}
+	return strconv.FormatFloat(math.Round(h/24*10)/10, 'f', -1, 64) + "d"
+}
+
+// Money formats an amount with thousands separators and no cents:
+// 43400.5 -> "$43,401".
+func Money(v float64) string {
+	s := strconv.FormatFloat(math.Round(math.Abs(v)), 'f', 0, 64)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if v < 0 {
+		return "-$" + b.String()
+	}
+	return "$" + b.String()
+}

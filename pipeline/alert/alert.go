@@ -1,0 +1,155 @@
+// Package alert keeps the lifecycle of alerts: it gives each condition a
+// stable fingerprint, decides when a new observation is a change worth a
+// new revision, and writes each revision once to the alert stream, even
+// when several replicas observe the same change.
+package alert
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/quartermaster-ops/quartermaster/pipeline/score"
+)
+
+// Kinds of alert.
+const (
+	KindStockout      = "stockout_risk"
+	KindShipmentDelay = "shipment_delay"
+	KindSupplierSlip  = "supplier_slip"
+	KindLeadTimeDrift = "lead_time_drift"
+	KindDemandAnomaly = "demand_anomaly"
+	KindStaleFeed     = "stale_feed"
+	KindDataQuality   = "data_quality"
+)
+
+// State is where an alert is in its lifecycle.
+type State string
+
+// States of the contract.
+const (
+	Firing       State = "firing"
+	Acknowledged State = "acknowledged"
+	Snoozed      State = "snoozed"
+	Resolved     State = "resolved"
+)
+
+// Change says what a revision changed; it extends the contract's record so
+// consumers of qm:alerts need not diff revisions themselves.
+type Change string
+
+// Changes.
+const (
+	Raised      Change = "raised"
+	Escalated   Change = "escalated"
+	Deescalated Change = "deescalated"
+	Updated     Change = "updated"
+	Acknowledge Change = "acknowledged"
+	ResolvedChg Change = "resolved"
+)
+
+// Alert is one revision of an alert record, as appended to qm:alerts.
+type Alert struct {
+	ID                string              `json:"id"`
+	Fingerprint       string              `json:"fingerprint"`
+	Kind              string              `json:"kind"`
+	Tier              score.Tier          `json:"tier"`
+	State             State               `json:"state"`
+	Change            Change              `json:"change"`
+	Revision          int64               `json:"revision"`
+	Episode           int64               `json:"episode"`
+	SKU               string              `json:"sku"`
+	Site              string              `json:"site"`
+	DetectedAt        time.Time           `json:"detected_at"`       // when this revision's condition was observed
+	FirstDetectedAt   time.Time           `json:"first_detected_at"` // when the episode began
+	ResolvedAt        *time.Time          `json:"resolved_at,omitempty"`
+	AcknowledgedBy    string              `json:"acknowledged_by,omitempty"`
+	TriggerEventIDs   []string            `json:"trigger_event_ids"`
+	Score             float64             `json:"score"`
+	RevenueAtRisk     float64             `json:"revenue_at_risk"`
+	TimeToImpactHours float64             `json:"time_to_impact_hours"`
+	RecommendedAction string              `json:"recommended_action"`
+	ActionKey         string              `json:"action_key"` // the action without its quantities, e.g. "expedite SHP-7"
+	ResponseClass     score.ResponseClass `json:"response_class"`
+	Owner             string              `json:"owner"`
+	Evidence          map[string]any      `json:"evidence"`
+	StockoutDate      string              `json:"stockout_date,omitempty"`
+	DaysOfSupply      *float64            `json:"days_of_supply,omitempty"`
+}
+
+// Candidate is what a detector observed: a condition that holds now.
+type Candidate struct {
+	Kind              string
+	SKU, Site         string
+	Tier              score.Tier
+	Score             float64
+	RevenueAtRisk     float64
+	TimeToImpactHours float64
+	RecommendedAction string
+	ActionKey         string // what the action does and to what, without quantities that drift with every order
+	ResponseClass     score.ResponseClass
+	Owner             string
+	Evidence          map[string]any
+	StockoutDate      string
+	DaysOfSupply      *float64
+	Triggers          []string
+}
+
+// Fingerprint identifies a condition: the same kind at the same place is
+// the same alert across revisions, restarts and replicas.
+func Fingerprint(kind, sku, site string) string {
+	h := sha256.Sum256([]byte(kind + "\x00" + sku + "\x00" + site))
+	return hex.EncodeToString(h[:8])
+}
+
+// ID names one episode of an alert: "qm-<fingerprint>-<episode>".
+func ID(fp string, episode int64) string {
+	return "qm-" + fp + "-" + strconv.FormatInt(episode, 10)
+}
+
+// ParseID returns the fingerprint and episode of an alert id.
+func ParseID(id string) (fp string, episode int64, err error) {
+	rest, ok := strings.CutPrefix(id, "qm-")
+	fp, ep, ok2 := strings.Cut(rest, "-")
+	if !ok || !ok2 || len(fp) != 16 {
+		return "", 0, fmt.Errorf("alert id %q: want qm-<16 hex>-<n>", id)
+	}
+	episode, err = strconv.ParseInt(ep, 10, 64)
+	if err != nil {
+		return "", 0, fmt.Errorf("alert id %q: %w", id, err)
+	}
+	return fp, episode, nil
+}
+
+// RevenueTolerance is the relative change in revenue at risk below which an
+// observation is not a new revision; without it every order would re-post.
+const RevenueTolerance = 0.10
+
+// material reports how a candidate differs from the current revision in a
+// way people should hear about, or "" when it does not.
+func material(cur *Alert, c *Candidate) Change {
+	switch {
+	case cur.Tier.Rank() < c.Tier.Rank():
+		return Escalated
+	case cur.Tier.Rank() > c.Tier.Rank():
+		return Deescalated
+	case cur.StockoutDate != c.StockoutDate,
+		cur.ActionKey != c.ActionKey,
+		cur.Owner != c.Owner,
+		cur.ResponseClass != c.ResponseClass,
+		relChange(cur.RevenueAtRisk, c.RevenueAtRisk) > RevenueTolerance:
+		return Updated
+	}
+	return ""
+}
+
+func relChange(a, b float64) float64 {
+	if a == b {
+		return 0
+	}
+	return math.Abs(a-b) / math.Max(math.Abs(a), math.Abs(b))
+}

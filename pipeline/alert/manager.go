@@ -1,0 +1,153 @@
+package alert
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Store holds the current revision of each alert and writes new ones with
+// compare-and-set. store.Store implements it.
+type Store interface {
+	Alert(ctx context.Context, fp string) (record []byte, rev int64, err error)
+	WriteAlert(ctx context.Context, fp string, rev int64, record []byte) (bool, error)
+}
+
+// NotifyFunc is called with every revision this process wrote. Because the
+// write is compare-and-set, exactly one replica is told of each revision.
+type NotifyFunc func(ctx context.Context, a Alert)
+
+// Manager turns observations into alert revisions.
+type Manager struct {
+	st     Store
+	now    func() time.Time
+	notify NotifyFunc
+}
+
+// NewManager returns a Manager. now is the detection clock.
+func NewManager(st Store, now func() time.Time, notify NotifyFunc) *Manager {
+	if notify == nil {
+		notify = func(context.Context, Alert) {}
+	}
+	return &Manager{st: st, now: now, notify: notify}
+}
+
+// maxCASRetries bounds the compare-and-set loop; two replicas racing on the
+// same alert settle in one retry.
+const maxCASRetries = 5
+
+// Fire records that candidate's condition holds now. It writes a revision
+// when the alert is new, was resolved, or changed materially, and returns
+// it; nil means nothing worth a revision changed.
+func (m *Manager) Fire(ctx context.Context, c Candidate) (*Alert, error) {
+	fp := Fingerprint(c.Kind, c.SKU, c.Site)
+	return m.update(ctx, fp, func(cur *Alert) *Alert {
+		now := m.now().UTC()
+		next := Alert{
+			Fingerprint: fp, Kind: c.Kind, SKU: c.SKU, Site: c.Site, Tier: c.Tier,
+			DetectedAt: now, TriggerEventIDs: nonNil(c.Triggers), Score: c.Score,
+			RevenueAtRisk: c.RevenueAtRisk, TimeToImpactHours: c.TimeToImpactHours,
+			RecommendedAction: c.RecommendedAction, ActionKey: c.ActionKey, ResponseClass: c.ResponseClass, Owner: c.Owner,
+			Evidence: c.Evidence, StockoutDate: c.StockoutDate, DaysOfSupply: c.DaysOfSupply,
+		}
+		if cur == nil || cur.State == Resolved {
+			next.Episode = 1
+			if cur != nil {
+				next.Episode = cur.Episode + 1
+			}
+			next.State, next.Change, next.FirstDetectedAt = Firing, Raised, now
+			next.ID = ID(fp, next.Episode)
+			return &next
+		}
+		chg := material(cur, &c)
+		if chg == "" {
+			return nil
+		}
+		next.ID, next.Episode, next.FirstDetectedAt = cur.ID, cur.Episode, cur.FirstDetectedAt
+		next.State, next.AcknowledgedBy, next.Change = cur.State, cur.AcknowledgedBy, chg
+		if chg == Escalated && cur.State == Acknowledged {
+			// A risk that grew after it was acknowledged needs eyes again.
+			next.State, next.AcknowledgedBy = Firing, ""
+		}
+		return &next
+	})
+}
+
+// Clear records that the condition of fingerprint fp no longer holds,
+// resolving the alert if it is open. triggers are the events that cleared it.
+func (m *Manager) Clear(ctx context.Context, fp string, triggers []string) (*Alert, error) {
+	return m.update(ctx, fp, func(cur *Alert) *Alert {
+		if cur == nil || cur.State == Resolved {
+			return nil
+		}
+		next := *cur
+		now := m.now().UTC()
+		next.State, next.Change, next.DetectedAt, next.ResolvedAt = Resolved, ResolvedChg, now, &now
+		next.TriggerEventIDs = nonNil(triggers)
+		next.RevenueAtRisk, next.Score = 0, 0
+		return &next
+	})
+}
+
+// Acknowledge marks the alert episode id acknowledged by who. An
+// acknowledgement of an older episode or a resolved alert changes nothing.
+func (m *Manager) Acknowledge(ctx context.Context, id, who string, triggers []string) (*Alert, error) {
+	fp, episode, err := ParseID(id)
+	if err != nil {
+		return nil, err
+	}
+	return m.update(ctx, fp, func(cur *Alert) *Alert {
+		if cur == nil || cur.Episode != episode || cur.State == Resolved || cur.State == Acknowledged {
+			return nil
+		}
+		next := *cur
+		next.State, next.Change, next.AcknowledgedBy = Acknowledged, Acknowledge, who
+		next.DetectedAt = m.now().UTC()
+		next.TriggerEventIDs = nonNil(triggers)
+		return &next
+	})
+}
+
+// update reads the current revision, asks decide for the next one and
+// writes it with compare-and-set, retrying when another writer won.
+func (m *Manager) update(ctx context.Context, fp string, decide func(cur *Alert) *Alert) (*Alert, error) {
+	for range maxCASRetries {
+		raw, rev, err := m.st.Alert(ctx, fp)
+		if err != nil {
+			return nil, err
+		}
+		var cur *Alert
+		if raw != nil {
+			cur = new(Alert)
+			if err := json.Unmarshal(raw, cur); err != nil {
+				return nil, fmt.Errorf("decode alert %s: %w", fp, err)
+			}
+		}
+		next := decide(cur)
+		if next == nil {
+			return nil, nil
+		}
+		next.Revision = rev + 1
+		rec, err := json.Marshal(next)
+		if err != nil {
+			return nil, fmt.Errorf("encode alert %s: %w", fp, err)
+		}
+		ok, err := m.st.WriteAlert(ctx, fp, rev, rec)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			m.notify(ctx, *next)
+			return next, nil
+		}
+	}
+	return nil, fmt.Errorf("alert %s: revision kept moving after %d tries", fp, maxCASRetries)
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

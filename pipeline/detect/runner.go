@@ -1,0 +1,159 @@
+package detect
+
+import (
+	"context"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/quartermaster-ops/quartermaster/pipeline/alert"
+	"github.com/quartermaster-ops/quartermaster/store"
+)
+
+// Runner re-evaluates stock positions off the event hot path: positions
+// marked by the consumer after each batch (coalesced, so a burst of events
+// on one position costs one evaluation), and every position on a sweep,
+// because time passing alone moves stockouts closer.
+type Runner struct {
+	det   *Stockout
+	mgr   *alert.Manager
+	list  func(ctx context.Context) ([]string, error)
+	now   func() time.Time
+	log   *slog.Logger
+	sweep time.Duration
+	ready func() bool
+	evals prometheus.Counter
+
+	mu    sync.Mutex
+	dirty map[string][]string
+	wake  chan struct{}
+}
+
+// NewRunner returns a Runner. list enumerates every position for sweeps.
+// ready says whether state is complete enough to judge (the consumer is not
+// working through a backlog); until it is, marked positions wait.
+func NewRunner(det *Stockout, mgr *alert.Manager, list func(ctx context.Context) ([]string, error), ready func() bool,
+	now func() time.Time, sweep time.Duration, log *slog.Logger, reg prometheus.Registerer) *Runner {
+	r := &Runner{det: det, mgr: mgr, list: list, ready: ready, now: now, log: log, sweep: sweep,
+		dirty: map[string][]string{}, wake: make(chan struct{}, 1),
+		evals: prometheus.NewCounter(prometheus.CounterOpts{Name: "qm_detect_evaluations_total", Help: "Stock positions evaluated by the stockout detector."}),
+	}
+	if reg != nil {
+		reg.MustRegister(r.evals)
+	}
+	return r
+}
+
+// maxTriggers bounds the event ids kept per position between evaluations.
+const maxTriggers = 50
+
+// Mark queues positions for evaluation with the events that changed them.
+// It never blocks.
+func (r *Runner) Mark(_ context.Context, touched map[string][]string) {
+	if len(touched) == 0 {
+		return
+	}
+	r.mu.Lock()
+	for ss, ids := range touched {
+		t := append(r.dirty[ss], ids...)
+		if len(t) > maxTriggers {
+			t = t[len(t)-maxTriggers:]
+		}
+		r.dirty[ss] = t
+	}
+	r.mu.Unlock()
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run evaluates marked positions as they come and sweeps all positions
+// every sweep interval, until ctx ends. Errors are logged and the position
+// is tried again on the next mark or sweep.
+func (r *Runner) Run(ctx context.Context) error {
+	t := time.NewTicker(r.sweep)
+	defer t.Stop()
+	// While not ready, poll so that marks left waiting are taken up soon
+	// after the backlog drains.
+	poll := time.NewTicker(100 * time.Millisecond)
+	defer poll.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-poll.C:
+			r.mu.Lock()
+			n := len(r.dirty)
+			r.mu.Unlock()
+			if n > 0 {
+				select {
+				case r.wake <- struct{}{}:
+				default:
+				}
+			}
+		case <-r.wake:
+			if !r.ready() {
+				continue
+			}
+			r.mu.Lock()
+			batch := r.dirty
+			r.dirty = map[string][]string{}
+			r.mu.Unlock()
+			keys := make([]string, 0, len(batch))
+			for ss := range batch {
+				keys = append(keys, ss)
+			}
+			sort.Strings(keys)
+			for _, ss := range keys {
+				if ctx.Err() != nil {
+					return nil
+				}
+				r.Evaluate(ctx, ss, batch[ss])
+			}
+		case <-t.C:
+			if r.ready() {
+				r.Sweep(ctx)
+			}
+		}
+	}
+}
+
+// Sweep evaluates every position.
+func (r *Runner) Sweep(ctx context.Context) {
+	all, err := r.list(ctx)
+	if err != nil {
+		r.log.Warn("sweep: list positions", "err", err)
+		return
+	}
+	for _, ss := range all {
+		if ctx.Err() != nil {
+			return
+		}
+		r.Evaluate(ctx, ss, nil)
+	}
+}
+
+// Evaluate runs the detector on one position and records the outcome.
+func (r *Runner) Evaluate(ctx context.Context, ss string, triggers []string) {
+	r.evals.Inc()
+	now := r.now()
+	c, err := r.det.Evaluate(ctx, ss, now)
+	if err != nil {
+		r.log.Warn("evaluate position", "position", ss, "err", err)
+		return
+	}
+	if c != nil {
+		c.Triggers = triggers
+		_, err = r.mgr.Fire(ctx, *c)
+	} else {
+		sku, site := store.SplitSKUSite(ss)
+		_, err = r.mgr.Clear(ctx, alert.Fingerprint(alert.KindStockout, sku, site), triggers)
+	}
+	if err != nil {
+		r.log.Warn("record alert", "position", ss, "err", err)
+	}
+}
