@@ -37,7 +37,7 @@ reported with their line numbers and not appended.`,
 			fmt.Fprintf(g.stdout, "%d lines read, %d events appended to %s, %d rejected\n",
 				stats.Lines, stats.Appended, st.Keys().Events(), stats.Rejected)
 			for _, e := range stats.Errors {
-				fmt.Fprintf(g.stdout, "  %v\n", e)
+				fmt.Fprintf(g.stdout, "  %v\n", &e)
 			}
 			return err
 		},

@@ -1,0 +1,143 @@
+package alert_test
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/quartermaster-ops/quartermaster/pipeline/alert"
+	"github.com/quartermaster-ops/quartermaster/pipeline/score"
+	"github.com/quartermaster-ops/quartermaster/store"
+	"github.com/quartermaster-ops/quartermaster/store/redistest"
+)
+
+func TestMain(m *testing.M) { redistest.Main(m) }
+
+var t0 = time.Date(2026, 11, 27, 6, 0, 0, 0, time.UTC)
+
+func candidate(tier score.Tier, revenue float64, stockout string) alert.Candidate {
+	return alert.Candidate{Kind: alert.KindStockout, SKU: "SKU1", Site: "DC1", Tier: tier, RevenueAtRisk: revenue,
+		StockoutDate: stockout, Owner: "planner", ActionKey: "reorder", RecommendedAction: "Raise a PO",
+		ResponseClass: score.PlannerReview, Triggers: []string{"e1"}}
+}
+
+func newStore(t *testing.T) *store.Store {
+	rdb, prefix := redistest.Client(t)
+	return store.New(rdb, prefix, 1, store.Options{})
+}
+
+func TestLifecycle(t *testing.T) {
+	st := newStore(t)
+	ctx := context.Background()
+	var sent []alert.Alert
+	m := alert.NewManager(st, func() time.Time { return t0 }, func(_ context.Context, a alert.Alert) { sent = append(sent, a) })
+
+	steps := []struct {
+		name   string
+		do     func() (*alert.Alert, error)
+		change alert.Change // "" when no revision is expected
+		state  alert.State
+	}{
+		{"raise", func() (*alert.Alert, error) { return m.Fire(ctx, candidate(score.Actionable, 3000, "2026-12-02")) }, alert.Raised, alert.Firing},
+		{"same again: nothing", func() (*alert.Alert, error) { return m.Fire(ctx, candidate(score.Actionable, 3000, "2026-12-02")) }, "", ""},
+		{"revenue within 10%: nothing", func() (*alert.Alert, error) { return m.Fire(ctx, candidate(score.Actionable, 3200, "2026-12-02")) }, "", ""},
+		{"revenue beyond 10%: updated", func() (*alert.Alert, error) { return m.Fire(ctx, candidate(score.Actionable, 3500, "2026-12-02")) }, alert.Updated, alert.Firing},
+		{"new stockout date: updated", func() (*alert.Alert, error) { return m.Fire(ctx, candidate(score.Actionable, 3500, "2026-12-01")) }, alert.Updated, alert.Firing},
+		{"acknowledge", func() (*alert.Alert, error) {
+			return m.Acknowledge(ctx, alert.ID(alert.Fingerprint(alert.KindStockout, "SKU1", "DC1"), 1), "ana", []string{"ack-1"})
+		}, alert.Acknowledge, alert.Acknowledged},
+		{"update keeps the acknowledgement", func() (*alert.Alert, error) { return m.Fire(ctx, candidate(score.Actionable, 5000, "2026-12-01")) }, alert.Updated, alert.Acknowledged},
+		{"escalation re-opens it", func() (*alert.Alert, error) { return m.Fire(ctx, candidate(score.Critical, 15000, "2026-12-01")) }, alert.Escalated, alert.Firing},
+		{"clear resolves", func() (*alert.Alert, error) {
+			return m.Clear(ctx, alert.Fingerprint(alert.KindStockout, "SKU1", "DC1"), []string{"rcv-1"})
+		}, alert.ResolvedChg, alert.Resolved},
+		{"clear again: nothing", func() (*alert.Alert, error) {
+			return m.Clear(ctx, alert.Fingerprint(alert.KindStockout, "SKU1", "DC1"), nil)
+		}, "", ""},
+		{"raise again: a new episode", func() (*alert.Alert, error) { return m.Fire(ctx, candidate(score.Info, 300, "2026-12-09")) }, alert.Raised, alert.Firing},
+	}
+	for i, s := range steps {
+		a, err := s.do()
+		if err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if s.change == "" {
+			if a != nil {
+				t.Errorf("%s: wrote revision %d (%s), want none", s.name, a.Revision, a.Change)
+			}
+			continue
+		}
+		if a == nil || a.Change != s.change || a.State != s.state {
+			t.Fatalf("step %d %s: got %+v, want change %s state %s", i, s.name, a, s.change, s.state)
+		}
+	}
+	// Every revision went to the stream once, in order, and to notify once.
+	log, err := st.AlertLog(ctx, "", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(log) != len(sent) || len(sent) != 8 {
+		t.Fatalf("%d stream entries, %d notifications, want 8", len(log), len(sent))
+	}
+	for i, e := range log {
+		var a alert.Alert
+		if err := json.Unmarshal(e.Record, &a); err != nil {
+			t.Fatal(err)
+		}
+		if a.Revision != int64(i+1) || a.ID != sent[i].ID {
+			t.Errorf("entry %d: revision %d id %s, want %d %s", i, a.Revision, a.ID, i+1, sent[i].ID)
+		}
+	}
+	if sent[len(sent)-1].Episode != 2 || sent[0].Episode != 1 {
+		t.Errorf("episodes %d then %d, want 1 then 2", sent[0].Episode, sent[len(sent)-1].Episode)
+	}
+}
+
+// Two replicas that observe the same change write it once between them.
+func TestReplicasWriteOnce(t *testing.T) {
+	st := newStore(t)
+	ctx := context.Background()
+	var notified atomic.Int32
+	notify := func(context.Context, alert.Alert) { notified.Add(1) }
+	a := alert.NewManager(st, func() time.Time { return t0 }, notify)
+	b := alert.NewManager(st, func() time.Time { return t0 }, notify)
+	for round, c := range []alert.Candidate{
+		candidate(score.Actionable, 3000, "2026-12-02"),
+		candidate(score.Critical, 30000, "2026-11-28"),
+	} {
+		var wg sync.WaitGroup
+		for _, m := range []*alert.Manager{a, b, a, b} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := m.Fire(ctx, c); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		if got := notified.Load(); got != int32(round+1) {
+			t.Fatalf("round %d: %d notifications, want %d", round, got, round+1)
+		}
+	}
+	log, _ := st.AlertLog(ctx, "", 10)
+	if len(log) != 2 {
+		t.Fatalf("%d alert stream entries, want 2", len(log))
+	}
+}
+
+func TestParseID(t *testing.T) {
+	fp := alert.Fingerprint(alert.KindStockout, "SKU1", "DC1")
+	got, ep, err := alert.ParseID(alert.ID(fp, 7))
+	if err != nil || got != fp || ep != 7 {
+		t.Fatalf("ParseID = %s %d %v", got, ep, err)
+	}
+	for _, bad := range []string{"", "qm-", "qm-abc-1", "x-" + fp + "-1", "qm-" + fp + "-x"} {
+		if _, _, err := alert.ParseID(bad); err == nil {
+			t.Errorf("ParseID(%q) accepted", bad)
+		}
+	}
+}

@@ -1,0 +1,191 @@
+package detect
+
+import (
+	"context"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/quartermaster-ops/quartermaster/pipeline/event"
+	"github.com/quartermaster-ops/quartermaster/pipeline/score"
+	"github.com/quartermaster-ops/quartermaster/store"
+)
+
+// positions is a small in-memory PositionReader for the detector's
+// arithmetic; the Redis side is tested in store and bot/app.
+type positions map[string]store.Position
+
+func (p positions) Position(_ context.Context, ss string) (store.Position, error) { return p[ss], nil }
+
+var today = time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+
+func day(n int) time.Time { return today.AddDate(0, 0, n) }
+
+// history is 28 days of 20 units a day ending yesterday, and orders today
+// (which must not count: today is still filling up).
+func history() map[string]float64 {
+	h := map[string]float64{today.Format(time.DateOnly): 500}
+	for i := 1; i <= 28; i++ {
+		h[day(-i).Format(time.DateOnly)] = 20
+	}
+	return h
+}
+
+func policy() Policy {
+	return Policy{HorizonDays: 56, DemandWindowDays: 28, DefaultLeadTimeDays: 14, Score: score.DefaultPolicy(),
+		Owner: func(skuOwner, sku, category, site, region string) string { return "planner-" + region }}
+}
+
+func pos(onHand float64, pos ...store.PO) store.Position {
+	return store.Position{
+		SKUSite: "SKU1@DC1", SKU: "SKU1", Site: "DC1", OnHand: onHand, Demand: history(), POs: pos,
+		SKUInfo:  &event.Event{SKU: "SKU1", Class: "A", UnitPrice: event.Num(50), LeadTimeDays: event.Num(14)},
+		SiteInfo: &event.Event{Site: "DC1", Region: "east"},
+	}
+}
+
+func TestStockoutWorkedExamples(t *testing.T) {
+	now := today.Add(6 * time.Hour)
+	tests := []struct {
+		name     string
+		position store.Position
+		// want nil when no alert
+		wantNone     bool
+		stockout     string
+		revenue      float64
+		tti          float64
+		dos          float64
+		tier         score.Tier
+		actionKey    string
+		coveredBy    any
+		unservedQty  float64
+		inboundBasis string
+	}{
+		{
+			// 100 on hand at 20/day: ends of days 0..4 are 80, 60, 40, 20, 0.
+			// Day 5 has nothing: stockout. The carrier's ETA (day 8) beats the
+			// supplier's promise (day 10): days 5, 6, 7 go unserved, 3 x 20 =
+			// 60 units x $50 = $3,000. Impact starts day 5 00:00, 114h after
+			// detection at day 0 06:00. $3,000 >= $1,000 within 336h: actionable.
+			name:     "carrier ETA covers after three short days",
+			position: pos(100, store.PO{ID: "PO-1", Qty: 200, Promised: day(10), Shipment: "SH-1", ETA: day(8)}),
+			stockout: day(5).Format(time.DateOnly), revenue: 3000, tti: 114, dos: 5,
+			tier: score.Actionable, actionKey: "expedite SH-1", coveredBy: "SH-1", unservedQty: 60,
+			inboundBasis: "carrier_eta",
+		},
+		{
+			// Without a shipment the supplier's promise (day 10) counts: days
+			// 5..9 short, 5 x 20 = 100 units, $5,000.
+			name:     "supplier promise covers after five short days",
+			position: pos(100, store.PO{ID: "PO-1", Qty: 200, Promised: day(10)}),
+			stockout: day(5).Format(time.DateOnly), revenue: 5000, tti: 114, dos: 5,
+			tier: score.Actionable, actionKey: "expedite PO-1", coveredBy: "PO-1", unservedQty: 100,
+			inboundBasis: "supplier_promise",
+		},
+		{
+			// No inbound: the shortage runs until an order placed today lands
+			// (lead time 14): days 5..13, 9 x 20 = 180 units, $9,000.
+			name:     "nothing inbound: lead-time window",
+			position: pos(100),
+			stockout: day(5).Format(time.DateOnly), revenue: 9000, tti: 114, dos: 5,
+			tier: score.Actionable, actionKey: "reorder", coveredBy: "", unservedQty: 180,
+		},
+		{
+			// 30 on hand: day 0 ends at 10, day 1 is short by 10, then nothing
+			// until day 14: 10 + 12 x 20 = 250 units, $12,500, impact in 18h:
+			// critical (>= $10,000 within 72h).
+			name:     "critical within a day",
+			position: pos(30),
+			stockout: day(1).Format(time.DateOnly), revenue: 12500, tti: 18, dos: 1.5,
+			tier: score.Critical, actionKey: "reorder", coveredBy: "", unservedQty: 250,
+		},
+		{
+			// Fully received POs and delivered POs already counted by a later
+			// snapshot do not count as inbound.
+			name: "received and delivered POs are not inbound",
+			position: func() store.Position {
+				p := pos(100,
+					store.PO{ID: "PO-1", Qty: 200, Received: 200, Promised: day(2)},
+					store.PO{ID: "PO-2", Qty: 200, Promised: day(-1), Delivered: day(-1)})
+				p.SnapshotAt = today
+				return p
+			}(),
+			stockout: day(5).Format(time.DateOnly), revenue: 9000, tti: 114, dos: 5,
+			tier: score.Actionable, actionKey: "reorder", coveredBy: "", unservedQty: 180,
+		},
+		{
+			// 1,000 on hand lasts 50 days; an order placed today lands on day 14.
+			name:     "enough stock: no alert",
+			position: pos(1000),
+			wantNone: true,
+		},
+		{
+			// A stockout on day 5 that an inbound on day 5 covers is no shortage.
+			name:     "inbound lands in time: no alert",
+			position: pos(100, store.PO{ID: "PO-1", Qty: 500, Promised: day(5)}),
+			wantNone: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := NewStockout(positions{"SKU1@DC1": tt.position}, policy())
+			c, err := d.Evaluate(context.Background(), "SKU1@DC1", now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.wantNone {
+				if c != nil {
+					t.Fatalf("got alert %+v, want none", c)
+				}
+				return
+			}
+			if c == nil {
+				t.Fatal("no alert")
+			}
+			if c.StockoutDate != tt.stockout || c.RevenueAtRisk != tt.revenue || c.TimeToImpactHours != tt.tti ||
+				*c.DaysOfSupply != tt.dos || c.Tier != tt.tier || c.ActionKey != tt.actionKey {
+				t.Errorf("got stockout %s revenue %v tti %v dos %v tier %s action %q, want %s %v %v %v %s %q",
+					c.StockoutDate, c.RevenueAtRisk, c.TimeToImpactHours, *c.DaysOfSupply, c.Tier, c.ActionKey,
+					tt.stockout, tt.revenue, tt.tti, tt.dos, tt.tier, tt.actionKey)
+			}
+			if c.Evidence["covered_by"] != tt.coveredBy || c.Evidence["unserved_qty"] != tt.unservedQty {
+				t.Errorf("evidence covered_by %v unserved %v, want %v %v", c.Evidence["covered_by"], c.Evidence["unserved_qty"], tt.coveredBy, tt.unservedQty)
+			}
+			if c.Evidence["daily_demand"] != 20.0 || c.Owner != "planner-east" || c.Kind != "stockout_risk" {
+				t.Errorf("evidence daily_demand %v owner %s kind %s", c.Evidence["daily_demand"], c.Owner, c.Kind)
+			}
+			if tt.inboundBasis != "" {
+				in := c.Evidence["inbound"].([]map[string]any)
+				if len(in) != 1 || in[0]["basis"] != tt.inboundBasis {
+					t.Errorf("inbound evidence %v, want basis %s", in, tt.inboundBasis)
+				}
+			}
+		})
+	}
+}
+
+func TestTrailingDemand(t *testing.T) {
+	tests := []struct {
+		name     string
+		byDay    map[string]float64
+		window   int
+		wantRate float64
+		wantDays int
+	}{
+		{"full window", history(), 28, 20, 28},
+		{"today is left out", map[string]float64{today.Format(time.DateOnly): 99, day(-1).Format(time.DateOnly): 28}, 28, 28, 1},
+		// First order 4 days ago: averaged over 4 days, not 28.
+		{"short history", map[string]float64{day(-4).Format(time.DateOnly): 8, day(-2).Format(time.DateOnly): 4}, 28, 3, 4},
+		{"zero days between orders count", map[string]float64{day(-28).Format(time.DateOnly): 28}, 28, 1, 28},
+		{"orders older than the window are ignored", map[string]float64{day(-40).Format(time.DateOnly): 1000, day(-1).Format(time.DateOnly): 28}, 28, 1, 28},
+		{"no history", nil, 28, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rate, days := TrailingDemand(tt.byDay, today, tt.window)
+			if math.Abs(rate-tt.wantRate) > 1e-9 || days != tt.wantDays {
+				t.Errorf("TrailingDemand = %v over %d days, want %v over %d", rate, days, tt.wantRate, tt.wantDays)
+			}
+		})
+	}
+}
