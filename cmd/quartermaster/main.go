@@ -103,9 +103,32 @@ YAML file (--config or QM_CONFIG). Start with: quartermaster demo`),
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "debug, info, warn or error")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
-		newDemo(g), newRun(g), newIngest(g), newReplay(g), newQuarantine(g), newVersion(g),
+		newDemo(g), newRun(g), newIngest(g), newReplay(g), newQuarantine(g), newConfig(g), newVersion(g),
 	)
 	return root
+}
+
+func newConfig(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "config",
+		Short: "Check the policy file and print the settings in effect",
+		Long: `Config loads the policy file (--config or QM_CONFIG) strictly, as the bot
+does at start-up, and prints every setting in effect, defaults included, and
+the environment's choices with secrets redacted. It exits non-zero on the
+first mistake, naming its line and key.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := g.load()
+			if err != nil {
+				return err
+			}
+			fmt.Fprint(g.stdout, cfg.String())
+			for _, l := range g.env().Summary() {
+				fmt.Fprintln(g.stdout, "# "+l)
+			}
+			return nil
+		},
+	}
 }
 
 func newVersion(g *globals) *cobra.Command {

@@ -40,7 +40,7 @@ func cli(ctx context.Context, env map[string]string, args ...string) (stdout, st
 func TestHelpForEveryCommand(t *testing.T) {
 	for _, args := range [][]string{
 		{"--help"}, {"demo", "--help"}, {"run", "--help"}, {"ingest", "--help"}, {"replay", "--help"},
-		{"quarantine", "--help"}, {"quarantine", "list", "--help"}, {"quarantine", "replay", "--help"}, {"version", "--help"},
+		{"quarantine", "--help"}, {"quarantine", "list", "--help"}, {"quarantine", "replay", "--help"}, {"config", "--help"}, {"version", "--help"},
 	} {
 		out, _, err := cli(context.Background(), nil, args...)
 		if err != nil || !strings.Contains(out, "Usage:") {
@@ -62,6 +62,16 @@ func TestMalformedConfigFailsStartup(t *testing.T) {
 	}
 	if strings.Count(msg, "\n") > 0 {
 		t.Errorf("error spans several lines: %q", msg)
+	}
+}
+
+func TestConfigCommand(t *testing.T) {
+	out, _, err := cli(context.Background(), map[string]string{"SLACK_BOT_TOKEN": "xoxb-secret-value"}, "config", "--config", "../../deploy/quartermaster.example.yaml")
+	if err != nil || !strings.Contains(out, "batch_size: 500") {
+		t.Fatalf("config: %v\n%s", err, out)
+	}
+	if strings.Contains(out, "xoxb-secret-value") {
+		t.Errorf("config printed a secret:\n%s", out)
 	}
 }
 
