@@ -243,3 +243,13 @@ func (s *Store) ReadGroupFrom(ctx context.Context, group, consumer string, count
 	}
 	return entries(res[0].Messages), nil
 }
+
+// Consumers counts the consumers the group has ever had that Redis still
+// lists.
+func (s *Store) Consumers(ctx context.Context, group string) (int, error) {
+	cs, err := s.rdb.XInfoConsumers(ctx, s.keys.Events(), group).Result()
+	if err != nil {
+		return 0, fmt.Errorf("list consumers of %s: %w", group, err)
+	}
+	return len(cs), nil
+}

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
+
 	"github.com/quartermaster-ops/quartermaster/store"
 	"github.com/quartermaster-ops/quartermaster/store/redistest"
 )
@@ -259,4 +261,73 @@ type tWriter struct{ t *testing.T }
 func (w tWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
+}
+
+// With several consumers in the group, an event whose SKU another replica
+// may still be applying is retried before it is quarantined.
+func TestReferenceDeferredAcrossReplicas(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	at := t0.Add(24 * time.Hour)
+	if err := h.st.EnsureGroup(ctx, h.cfg.Group); err != nil {
+		t.Fatal(err)
+	}
+	// Another replica joins the group.
+	if err := h.st.Client().XGroupCreateConsumer(ctx, h.st.Keys().Events(), h.cfg.Group, "other").Err(); err != nil {
+		t.Fatal(err)
+	}
+	h.appendAt(t, at, master()[0], ev("s1", "inventory.snapshot", t0, "sku", "SKU2", "site", "DC1", "on_hand", 100))
+
+	h.cfg.ClaimMinIdle = 300 * time.Millisecond
+	h.cfg.ClaimInterval = 100 * time.Millisecond
+	m := NewMetrics(nil)
+	cfg := h.cfg
+	c := NewConsumer(h.st, cfg, testLogger(t), m, nil, time.Now)
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error)
+	go func() { done <- c.Run(runCtx) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for testutilCounter(m.Deferred) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the snapshot was not deferred")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// The SKU arrives (as if the other replica had just applied it).
+	h.appendAt(t, at.Add(time.Second),
+		ev("m9", "masterdata.sku", t0, "sku", "SKU2", "name", "Gadget", "unit_cost", 1, "unit_price", 2, "class", "C"))
+	for {
+		p, err := h.st.Position(ctx, "SKU2@DC1")
+		if err == nil && p.OnHand == 100 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the deferred snapshot was never applied: %+v %v", p, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if q, _ := h.st.QuarantineList(ctx, "", 10); len(q) != 0 {
+		t.Errorf("quarantined %+v", q)
+	}
+	// A SKU that never comes: quarantined after referenceAttempts deliveries.
+	h.appendAt(t, at.Add(2*time.Second), ev("s2", "inventory.snapshot", t0, "sku", "SKU3", "site", "DC1", "on_hand", 1))
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		q, _ := h.st.QuarantineList(ctx, "", 10)
+		if len(q) == 1 && q[0].Reason == "unknown_sku" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("never quarantined: %+v", q)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	<-done
+}
+
+func testutilCounter(c interface{ Write(*dto.Metric) error }) float64 {
+	var m dto.Metric
+	c.Write(&m)
+	return m.GetCounter().GetValue()
 }

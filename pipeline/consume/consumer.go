@@ -229,6 +229,9 @@ func (c *Consumer) handle(ctx context.Context, entries []store.Entry) error {
 	if err != nil {
 		return err
 	}
+	if out, err = c.deferReferential(ctx, out); err != nil {
+		return err
+	}
 	if err := c.st.Quarantine(ctx, out.Quarantine); err != nil {
 		return err
 	}
@@ -247,6 +250,48 @@ func (c *Consumer) handle(ctx context.Context, entries []store.Entry) error {
 	return nil
 }
 
+// referenceAttempts is how many deliveries an event with a missing
+// reference gets before it is quarantined, when several consumers share the
+// group.
+const referenceAttempts = 3
+
+// deferReferential leaves events with a missing reference pending, for a
+// later retry, instead of quarantining them at once, when other consumers
+// share the group: another replica may be applying the master data or PO
+// they refer to from an earlier batch of the stream right now. A single
+// consumer reads the stream in order, so for it a missing reference is
+// final. The retry comes with the claim of idle entries (claim_min_idle).
+func (c *Consumer) deferReferential(ctx context.Context, out Outcome) (Outcome, error) {
+	var ref []string
+	for _, q := range out.Quarantine {
+		if event.Reason(q.Reason).Referential() {
+			ref = append(ref, q.Entry)
+		}
+	}
+	if len(ref) == 0 {
+		return out, nil
+	}
+	n, err := c.st.Consumers(ctx, c.cfg.Group)
+	if err != nil || n < 2 {
+		return out, err
+	}
+	sort.Slice(ref, func(i, j int) bool { return lessID(ref[i], ref[j]) })
+	counts, err := c.st.Deliveries(ctx, c.cfg.Group, c.cfg.Consumer, ref[0], ref[len(ref)-1], len(ref)+c.cfg.BatchSize)
+	if err != nil {
+		return out, err
+	}
+	keep := out.Quarantine[:0:0]
+	for _, q := range out.Quarantine {
+		if event.Reason(q.Reason).Referential() && counts[q.Entry] < referenceAttempts {
+			out.Deferred = append(out.Deferred, q.Entry)
+			continue
+		}
+		keep = append(keep, q)
+	}
+	out.Quarantine = keep
+	return out, nil
+}
+
 func (c *Consumer) observe(entries []store.Entry, out Outcome, took time.Duration) {
 	m := c.metrics
 	m.Batch.Observe(took.Seconds())
@@ -258,6 +303,7 @@ func (c *Consumer) observe(entries []store.Entry, out Outcome, took time.Duratio
 		m.Quarantined.WithLabelValues(q.Reason).Inc()
 	}
 	m.Failed.Add(float64(len(out.Failed)))
+	m.Deferred.Add(float64(len(out.Deferred)))
 	now := c.now()
 	for _, e := range entries {
 		if age := now.Sub(e.Arrived); age >= 0 {

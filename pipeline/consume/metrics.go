@@ -9,6 +9,7 @@ type Metrics struct {
 	Errors      *prometheus.CounterVec
 	Duplicates  prometheus.Counter
 	Failed      prometheus.Counter
+	Deferred    prometheus.Counter
 	Claimed     prometheus.Counter
 	Batch       prometheus.Histogram
 	Age         prometheus.Histogram
@@ -32,6 +33,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Failed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "qm_events_failed_total", Help: "Events whose apply failed and were left pending for retry.",
 		}),
+		Deferred: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "qm_events_deferred_total", Help: "Events with a missing reference left pending for a retry, because another replica may be applying it.",
+		}),
 		Claimed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "qm_events_claimed_total", Help: "Pending events claimed from other consumers.",
 		}),
@@ -45,7 +49,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Consumed, m.Quarantined, m.Errors, m.Duplicates, m.Failed, m.Claimed, m.Batch, m.Age)
+		reg.MustRegister(m.Consumed, m.Quarantined, m.Errors, m.Duplicates, m.Failed, m.Deferred, m.Claimed, m.Batch, m.Age)
 	}
 	return m
 }

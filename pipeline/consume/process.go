@@ -19,6 +19,7 @@ type Outcome struct {
 	Done       []string            // entries applied or found duplicate: acknowledge them
 	Quarantine []store.Quarantined // entries refused: quarantine, then acknowledge
 	Failed     []string            // entries whose apply failed: leave pending, retried later
+	Deferred   []string            // entries whose reference may yet arrive from another replica: retried later
 	Touched    map[string][]string // SKU-site -> ids of the events applied to it, in order
 	Acks       []event.Event       // exception.acknowledged events applied
 	Applied    map[event.Type]int
