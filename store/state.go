@@ -38,6 +38,12 @@ type Found struct {
 	Shipments map[string]string // shipment -> po
 }
 
+// NewFound returns an empty Found ready to fill.
+func NewFound() Found {
+	return Found{SKUs: map[string]event.Event{}, Sites: map[string]event.Event{}, Suppliers: map[string]bool{},
+		POs: map[string]string{}, Shipments: map[string]string{}}
+}
+
 // Empty reports whether no reference is asked for.
 func (r Refs) Empty() bool {
 	return len(r.SKUs)+len(r.Sites)+len(r.Suppliers)+len(r.POs)+len(r.Shipments) == 0
@@ -64,8 +70,7 @@ func (f Found) Merge(o Found) {
 
 // Lookup resolves references in one round trip.
 func (s *Store) Lookup(ctx context.Context, r Refs) (Found, error) {
-	f := Found{SKUs: map[string]event.Event{}, Sites: map[string]event.Event{}, Suppliers: map[string]bool{},
-		POs: map[string]string{}, Shipments: map[string]string{}}
+	f := NewFound()
 	if r.Empty() {
 		return f, nil
 	}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/quartermaster-ops/quartermaster/bot/config"
+	"github.com/quartermaster-ops/quartermaster/store/redistest"
 )
 
 // qmPackage is built when --bin is not given. A package path rather than
@@ -91,7 +92,7 @@ func startFleet(bin, cfgPath, redisURL string, n int, dir string) (*fleet, error
 	env := botEnv(os.Environ(), redisURL)
 	for i := range n {
 		r := &replica{name: "bench-" + strconv.Itoa(i+1), done: make(chan struct{})}
-		port, err := freePort()
+		port, err := redistest.FreePort()
 		if err != nil {
 			f.stop() // the error that matters is err
 			return nil, err
@@ -297,15 +298,4 @@ func tail(name, path string) string {
 	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
 	lines = lines[max(0, len(lines)-logTailSize):]
 	return fmt.Sprintf("\n  last lines of %s's log:\n    %s", name, strings.Join(lines, "\n    "))
-}
-
-// freePort asks the kernel for a free loopback port. Another process could
-// take it before the bot binds it; the bot then fails to start and says so.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

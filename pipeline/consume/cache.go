@@ -99,23 +99,21 @@ func (c *refCache) fill(f store.Found) {
 	}
 }
 
-// remember records what an applied event established.
+// remember records what an applied event established, by the same rules
+// as learn uses within a batch.
 func (c *refCache) remember(ev *event.Event, op store.Op) {
-	now := c.now()
 	switch ev.Type {
-	case event.MasterSKU:
-		c.skus[ev.SKU] = cachedRecord{*ev, now}
-	case event.MasterSite:
-		c.sites[ev.Site] = cachedRecord{*ev, now}
-	case event.MasterSupplier:
-		c.suppliers[ev.Supplier] = true
-	case event.POCreated:
-		if _, ok := c.pos[ev.PO]; !ok {
-			c.pos[ev.PO] = op.SKUSite
-		}
-	case event.ShipmentDispatched:
-		if _, ok := c.shipments[ev.Shipment]; !ok {
-			c.shipments[ev.Shipment] = ev.PO
-		}
+	case event.MasterSKU, event.MasterSite, event.MasterSupplier, event.POCreated, event.ShipmentDispatched:
+	default:
+		return
 	}
+	f := store.NewFound()
+	if v, ok := c.pos[ev.PO]; ok {
+		f.POs[ev.PO] = v
+	}
+	if v, ok := c.shipments[ev.Shipment]; ok {
+		f.Shipments[ev.Shipment] = v
+	}
+	learn(ev, op, f)
+	c.fill(f)
 }

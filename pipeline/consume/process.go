@@ -133,8 +133,7 @@ func (p *Processor) quarantined(it *item) store.Quarantined {
 // of a shipment, the SKU of a PO for case quantities) take a second round
 // trip, only when the cache misses them.
 func (p *Processor) lookup(ctx context.Context, items []item) (store.Found, error) {
-	found := store.Found{SKUs: map[string]event.Event{}, Sites: map[string]event.Event{}, Suppliers: map[string]bool{},
-		POs: map[string]string{}, Shipments: map[string]string{}}
+	found := store.NewFound()
 	asked := map[string]bool{}
 	for range 3 {
 		p.mu.Lock()

@@ -243,7 +243,7 @@ func (d *decoder) str(f field) string {
 	}
 	var s string
 	if err := json.Unmarshal(v, &s); err != nil {
-		d.fail(errf(ReasonInvalidField, f.name, "want a string, got %s", jsonKind(v)))
+		d.fail(errf(ReasonInvalidField, f.name, "want a string, got %s", JSONKind(v)))
 		return ""
 	}
 	if f.required && strings.TrimSpace(s) == "" {
@@ -267,7 +267,7 @@ func (d *decoder) num(f field) *float64 {
 		if v[0] == '-' || ('0' <= v[0] && v[0] <= '9') {
 			d.fail(errf(ReasonInvalidField, f.name, "%s is out of range", truncate(string(v), 32)))
 		} else {
-			d.fail(errf(ReasonInvalidField, f.name, "want a number, got %s", jsonKind(v)))
+			d.fail(errf(ReasonInvalidField, f.name, "want a number, got %s", JSONKind(v)))
 		}
 		return nil
 	}
@@ -305,7 +305,7 @@ func (d *decoder) time(f field) time.Time {
 	}
 	var s string
 	if err := json.Unmarshal(v, &s); err != nil {
-		d.fail(errf(ReasonInvalidTime, f.name, "want an RFC 3339 string, got %s", jsonKind(v)))
+		d.fail(errf(ReasonInvalidTime, f.name, "want an RFC 3339 string, got %s", JSONKind(v)))
 		return time.Time{}
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
@@ -463,7 +463,9 @@ func (d *decoder) assign(ev *Event, f field) {
 	}
 }
 
-func jsonKind(v json.RawMessage) string {
+// JSONKind names the kind of a valid JSON value ("a string", "a list", ...)
+// for error details.
+func JSONKind(v []byte) string {
 	switch v[0] {
 	case '"':
 		return "a string"
@@ -485,7 +487,7 @@ func listKind(v json.RawMessage) string {
 	if v[0] == '[' {
 		return "a list with an element of another kind or out of range"
 	}
-	return jsonKind(v)
+	return JSONKind(v)
 }
 
 func truncate(s string, n int) string {

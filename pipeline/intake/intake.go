@@ -69,7 +69,7 @@ func object(raw []byte, index, line int) record {
 	if raw[0] != '{' {
 		detail := "want a JSON object"
 		if json.Valid(raw) {
-			detail += ", got " + jsonKind(raw)
+			detail += ", got " + event.JSONKind(raw)
 		} else if err := json.Unmarshal(raw, new(any)); err != nil {
 			detail = err.Error()
 		}
@@ -83,19 +83,4 @@ func object(raw []byte, index, line int) record {
 		return record{err: notObject(index, line, err.Error())}
 	}
 	return record{raw: buf.Bytes()}
-}
-
-// jsonKind names the kind of a valid JSON value for an error detail.
-func jsonKind(v []byte) string {
-	switch v[0] {
-	case '"':
-		return "a string"
-	case '[':
-		return "a list"
-	case 't', 'f':
-		return "a boolean"
-	case 'n':
-		return "null"
-	}
-	return "a number"
 }

@@ -82,7 +82,7 @@ func Start() (*Server, error) {
 	if err != nil {
 		return nil, errors.New("redis-server not found on PATH: run `make test`, which installs it (apt-get install redis-server), or set QM_TEST_REDIS_URL")
 	}
-	port, err := freePort()
+	port, err := FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +142,9 @@ func (s *Server) Restart() error {
 	return s.start(bin)
 }
 
-func freePort() (int, error) {
+// FreePort asks the kernel for a free loopback port. Another process could
+// take it before the caller binds it; callers then fail and say so.
+func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, fmt.Errorf("find a free port: %w", err)
