@@ -106,6 +106,41 @@ func (c *Consumer) session(ctx context.Context) error {
 		return err
 	}
 	c.consuming.Store(true)
+	return c.stream(ctx)
+}
+
+// stream reads and prepares the next batch while the previous one
+// commits, so the bot's decoding and Redis's script time overlap. The
+// reader goroutine is owned here: stream cancels it and waits for it.
+func (c *Consumer) stream(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	prepared := make(chan *Batch, 1)
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(prepared)
+		readErr <- c.readAhead(ctx, prepared)
+	}()
+	var err error
+	for b := range prepared {
+		if err = c.commit(ctx, b); err != nil {
+			cancel()
+			break
+		}
+	}
+	for range prepared {
+		// Let the reader finish; batches it prepared stay pending and are
+		// re-read by the next session.
+	}
+	if rerr := <-readErr; err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// readAhead reads new entries, claims abandoned ones every ClaimInterval,
+// and sends prepared batches until ctx ends or Redis fails.
+func (c *Consumer) readAhead(ctx context.Context, out chan<- *Batch) error {
 	nextClaim := time.Now()
 	for ctx.Err() == nil {
 		if time.Now().After(nextClaim) {
@@ -126,8 +161,17 @@ func (c *Consumer) session(ctx context.Context) error {
 			c.log.Info("caught up with the event stream", "consumer", c.cfg.Consumer)
 		}
 		c.caughtUp.Store(caught)
-		if err := c.handle(ctx, entries); err != nil {
+		if len(entries) == 0 {
+			continue
+		}
+		b, err := c.proc.Prepare(ctx, entries)
+		if err != nil {
 			return err
+		}
+		select {
+		case out <- b:
+		case <-ctx.Done():
+			return nil
 		}
 	}
 	return nil
@@ -219,13 +263,23 @@ func (c *Consumer) poison(ctx context.Context, entries []store.Entry) ([]store.E
 	return keep, nil
 }
 
-// handle processes one batch: apply, quarantine, then acknowledge.
+// handle processes one batch at once: prepare, then commit.
 func (c *Consumer) handle(ctx context.Context, entries []store.Entry) error {
 	if len(entries) == 0 {
 		return nil
 	}
+	b, err := c.proc.Prepare(ctx, entries)
+	if err != nil {
+		return err
+	}
+	return c.commit(ctx, b)
+}
+
+// commit applies a prepared batch, quarantines what it refused, then
+// acknowledges what is durable.
+func (c *Consumer) commit(ctx context.Context, b *Batch) error {
 	start := time.Now()
-	out, err := c.proc.Process(ctx, entries)
+	out, err := c.proc.Commit(ctx, b)
 	if err != nil {
 		return err
 	}
@@ -242,7 +296,7 @@ func (c *Consumer) handle(ctx context.Context, entries []store.Entry) error {
 	if err := c.st.Ack(ctx, c.cfg.Group, ack...); err != nil {
 		return err
 	}
-	c.observe(entries, out, time.Since(start))
+	c.observe(b.entries, out, time.Since(start))
 	if len(out.Failed) > 0 {
 		c.log.Error("events not applied; left pending for retry", "count", len(out.Failed), "first", out.Failed[0])
 	}

@@ -50,56 +50,86 @@ type item struct {
 	err   *event.Error
 }
 
-// Process handles one batch in stream order. An error means nothing was
-// decided for the batch (Redis unreachable, say); retry it whole.
+// Batch is a batch of entries decoded and resolved, ready to commit.
+type Batch struct {
+	entries    []store.Entry
+	items      []item
+	ops        []store.Op
+	opItem     []int // the item of each op
+	quarantine []store.Quarantined
+}
+
+// Len is the number of entries in the batch.
+func (b *Batch) Len() int { return len(b.entries) }
+
+// Process handles one batch in stream order: Prepare, then Commit. An
+// error means nothing was decided for the batch (Redis unreachable, say);
+// retry it whole.
 func (p *Processor) Process(ctx context.Context, entries []store.Entry) (Outcome, error) {
-	out := Outcome{Touched: map[string][]string{}, Applied: map[event.Type]int{}}
-	items := make([]item, len(entries))
+	b, err := p.Prepare(ctx, entries)
+	if err != nil {
+		return Outcome{}, err
+	}
+	return p.Commit(ctx, b)
+}
+
+// Prepare decodes and validates a batch and resolves its references, but
+// applies nothing. The next batch may be prepared while this one commits:
+// what this batch establishes (a SKU, a PO) is remembered now, so the next
+// one resolves against it. Should the commit then fail, the event that
+// established it stays pending and is applied on retry; a later event
+// applied meanwhile is not undone.
+func (p *Processor) Prepare(ctx context.Context, entries []store.Entry) (*Batch, error) {
+	b := &Batch{entries: entries, items: make([]item, len(entries))}
 	for i, e := range entries {
-		items[i].entry = e
+		b.items[i].entry = e
 		if e.Body == nil {
-			items[i].err = &event.Error{Reason: event.ReasonInvalidJSON, Field: store.EventField, Detail: "stream entry has no event field"}
+			b.items[i].err = &event.Error{Reason: event.ReasonInvalidJSON, Field: store.EventField, Detail: "stream entry has no event field"}
 			continue
 		}
 		ev, err := event.Decode(e.Body, e.Arrived)
 		if err != nil {
-			items[i].err = err.(*event.Error)
+			b.items[i].err = err.(*event.Error)
 			continue
 		}
-		items[i].ev = ev
+		b.items[i].ev = ev
 	}
 
-	found, err := p.lookup(ctx, items)
+	found, err := p.lookup(ctx, b.items)
 	if err != nil {
-		return out, err
+		return nil, err
 	}
-
-	var ops []store.Op
-	var opItem []int
-	for i := range items {
-		it := &items[i]
+	for i := range b.items {
+		it := &b.items[i]
 		if it.err == nil {
 			op, rerr := resolve(&it.ev, found)
-			if rerr != nil {
-				it.err = rerr
-			} else {
+			if rerr == nil {
 				learn(&it.ev, op, found)
-				ops = append(ops, op)
-				opItem = append(opItem, i)
+				b.ops = append(b.ops, op)
+				b.opItem = append(b.opItem, i)
 				continue
 			}
+			it.err = rerr
 		}
-		out.Quarantine = append(out.Quarantine, p.quarantined(it))
+		b.quarantine = append(b.quarantine, p.quarantined(it))
 	}
+	p.mu.Lock()
+	for j, i := range b.opItem {
+		p.cache.remember(&b.items[i].ev, b.ops[j])
+	}
+	p.mu.Unlock()
+	return b, nil
+}
 
-	results, err := p.st.Apply(ctx, ops)
+// Commit applies a prepared batch and says what became of each entry.
+func (p *Processor) Commit(ctx context.Context, b *Batch) (Outcome, error) {
+	out := Outcome{Touched: map[string][]string{}, Applied: map[event.Type]int{}, Quarantine: b.quarantine}
+	results, err := p.st.Apply(ctx, b.ops)
 	if err != nil {
 		return out, err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	for j, r := range results {
-		it := &items[opItem[j]]
+		it := &b.items[b.opItem[j]]
 		switch {
 		case r.Err != nil:
 			out.Failed = append(out.Failed, it.entry.ID)
@@ -109,13 +139,12 @@ func (p *Processor) Process(ctx context.Context, entries []store.Entry) (Outcome
 		default:
 			out.Applied[it.ev.Type]++
 			out.Done = append(out.Done, it.entry.ID)
-			if ss := ops[j].SKUSite; ss != "" {
+			if ss := b.ops[j].SKUSite; ss != "" {
 				out.Touched[ss] = append(out.Touched[ss], it.ev.ID)
 			}
 			if it.ev.Type == event.ExceptionAcknowledged {
 				out.Acks = append(out.Acks, it.ev)
 			}
-			p.cache.remember(&it.ev, ops[j])
 		}
 	}
 	return out, nil
