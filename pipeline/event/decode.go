@@ -3,6 +3,7 @@ package event
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"math"
 	"strings"
 	"time"
@@ -127,8 +128,14 @@ func Decode(raw []byte, now time.Time) (Event, error) {
 	if len(raw) == 0 || raw[0] != '{' {
 		return ev, errf(ReasonInvalidJSON, "", "want one JSON object")
 	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &obj); err != nil {
+	obj, ok := members(raw)
+	if !ok {
+		// Let encoding/json say what is wrong.
+		var m map[string]json.RawMessage
+		err := json.Unmarshal(raw, &m)
+		if err == nil {
+			err = errors.New("not a JSON object")
+		}
 		return ev, errf(ReasonInvalidJSON, "", "%v", err)
 	}
 	d := decoder{obj: obj}
@@ -241,10 +248,12 @@ func (d *decoder) str(f field) string {
 	if !ok || d.err != nil {
 		return ""
 	}
-	var s string
-	if err := json.Unmarshal(v, &s); err != nil {
-		d.fail(errf(ReasonInvalidField, f.name, "want a string, got %s", JSONKind(v)))
-		return ""
+	s, plain := plainString(v)
+	if !plain {
+		if err := json.Unmarshal(v, &s); err != nil {
+			d.fail(errf(ReasonInvalidField, f.name, "want a string, got %s", JSONKind(v)))
+			return ""
+		}
 	}
 	if f.required && strings.TrimSpace(s) == "" {
 		d.fail(errf(ReasonMissingField, f.name, "empty string"))
@@ -262,14 +271,16 @@ func (d *decoder) num(f field) *float64 {
 	if !ok || d.err != nil {
 		return nil
 	}
-	var n float64
-	if err := json.Unmarshal(v, &n); err != nil {
-		if v[0] == '-' || ('0' <= v[0] && v[0] <= '9') {
-			d.fail(errf(ReasonInvalidField, f.name, "%s is out of range", truncate(string(v), 32)))
-		} else {
-			d.fail(errf(ReasonInvalidField, f.name, "want a number, got %s", JSONKind(v)))
+	n, plain := plainNumber(v)
+	if !plain {
+		if err := json.Unmarshal(v, &n); err != nil {
+			if v[0] == '-' || ('0' <= v[0] && v[0] <= '9') {
+				d.fail(errf(ReasonInvalidField, f.name, "%s is out of range", truncate(string(v), 32)))
+			} else {
+				d.fail(errf(ReasonInvalidField, f.name, "want a number, got %s", JSONKind(v)))
+			}
+			return nil
 		}
-		return nil
 	}
 	if math.IsInf(n, 0) || math.IsNaN(n) {
 		d.fail(errf(ReasonInvalidField, f.name, "not a finite number"))
@@ -303,10 +314,12 @@ func (d *decoder) time(f field) time.Time {
 	if !ok || d.err != nil {
 		return time.Time{}
 	}
-	var s string
-	if err := json.Unmarshal(v, &s); err != nil {
-		d.fail(errf(ReasonInvalidTime, f.name, "want an RFC 3339 string, got %s", JSONKind(v)))
-		return time.Time{}
+	s, plain := plainString(v)
+	if !plain {
+		if err := json.Unmarshal(v, &s); err != nil {
+			d.fail(errf(ReasonInvalidTime, f.name, "want an RFC 3339 string, got %s", JSONKind(v)))
+			return time.Time{}
+		}
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil && f.kind == kDateTime {
