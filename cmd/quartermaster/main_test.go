@@ -199,3 +199,41 @@ this line is not JSON
 		t.Errorf("second quarantine replay re-submitted again: %s", out)
 	}
 }
+
+func TestForecastCommand(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.csv")
+	var b strings.Builder
+	b.WriteString("unique_id,ds,y\n")
+	for i := 1; i <= 30; i++ {
+		fmt.Fprintf(&b, "W1,%d,%d\n", i, 100+i)
+	}
+	for i := 0; i < 36; i++ {
+		fmt.Fprintf(&b, "P1,%s,%d\n", time.Date(2020, time.Month(1+i), 1, 0, 0, 0, 0, time.UTC).Format(time.DateOnly), []int{0, 0, 3, 0, 1, 0}[i%6])
+	}
+	if err := os.WriteFile(in, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, details := filepath.Join(dir, "out.csv"), filepath.Join(dir, "details.jsonl")
+	stdout, _, err := cli(context.Background(), nil, "forecast", "--in", in, "--horizon", "3", "--out", out, "--details", details)
+	if err != nil || !strings.Contains(stdout, "forecast 2 series 3 steps ahead") {
+		t.Fatalf("forecast: %v\n%s", err, stdout)
+	}
+	got, _ := os.ReadFile(out)
+	lines := strings.Split(strings.TrimSpace(string(got)), "\n")
+	if len(lines) != 7 || lines[0] != "unique_id,ds,yhat" {
+		t.Fatalf("output:\n%s", got)
+	}
+	for i, want := range []string{"W1,31,", "W1,32,", "W1,33,", "P1,2023-01-01,", "P1,2023-02-01,", "P1,2023-03-01,"} {
+		if !strings.HasPrefix(lines[i+1], want) {
+			t.Errorf("line %d = %q, want prefix %q", i+2, lines[i+1], want)
+		}
+	}
+	d, _ := os.ReadFile(details)
+	if !strings.Contains(string(d), `"pattern":"intermittent"`) || !strings.Contains(string(d), `"unique_id":"W1"`) {
+		t.Errorf("details:\n%s", d)
+	}
+	if _, _, err := cli(context.Background(), nil, "forecast", "--in", in); err == nil {
+		t.Error("forecast without --out and --horizon succeeded")
+	}
+}

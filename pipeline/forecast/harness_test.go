@@ -26,6 +26,11 @@ import (
 // dataDir returns the forecast data folder or skips the test.
 func dataDir(t *testing.T) string {
 	t.Helper()
+	return dataDirB(t)
+}
+
+func dataDirB(t testing.TB) string {
+	t.Helper()
 	dir := os.Getenv("QM_FORECAST_DATA")
 	if dir == "" {
 		dir = filepath.Join("..", "..", "..", "shared", "data", "forecast")
