@@ -510,7 +510,9 @@ type PO struct {
 	Qty, Received, ShipmentQty            float64
 	Promised, ETA                         time.Time // zero when unknown
 	PromisedAt, ETAAt                     time.Time // event time of the word each date rests on
-	Created, Delivered, LastReceipt       time.Time
+	FirstPromised, FirstETA               time.Time // the promise the PO was raised with; the carrier's first ETA
+	Created, Dispatched                   time.Time // event times of po.created and shipment.dispatched
+	Delivered, LastReceipt                time.Time
 }
 
 // Position is the validated state of one SKU-site.
@@ -643,6 +645,12 @@ func parsePOs(m map[string]string) []PO {
 			po.ETAAt = msTime(v)
 		case "created_t":
 			po.Created = msTime(v)
+		case "promised0":
+			po.FirstPromised = msTime(v)
+		case "eta0":
+			po.FirstETA = msTime(v)
+		case "dispatched_t":
+			po.Dispatched = msTime(v)
 		case "delivered_t":
 			po.Delivered = msTime(v)
 		case "received_t":

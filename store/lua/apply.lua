@@ -95,6 +95,8 @@ local function apply(k, seen, id, typ, t, day, a)
     redis.call('HSETNX', inbound, a.po .. '|supplier', a.supplier)
     redis.call('HSETNX', inbound, a.po .. '|created_t', t)
     if a.lane then redis.call('HSETNX', inbound, a.po .. '|lane', a.lane) end
+    -- The promise the PO was raised with, for promise reliability.
+    redis.call('HSET', inbound, a.po .. '|promised0', a.date)
     latest(inbound, t, a.po, 'promised', a.date)
   elseif typ == 'supplier.promise_changed' then
     latest(inbound, t, a.po, 'promised', a.date)
@@ -103,6 +105,8 @@ local function apply(k, seen, id, typ, t, day, a)
     redis.call('HSET', inbound, a.po .. '|shipment', a.shipment)
     if a.qty then redis.call('HSET', inbound, a.po .. '|shipment_qty', a.qty) end
     if a.carrier then redis.call('HSET', inbound, a.po .. '|carrier', a.carrier) end
+    -- The carrier's first ETA and the dispatch time, for transit KPIs.
+    redis.call('HSET', inbound, a.po .. '|eta0', a.date, a.po .. '|dispatched_t', t)
     latest(inbound, t, a.po, 'eta', a.date)
   elseif typ == 'shipment.delayed' then
     latest(inbound, t, a.po, 'eta', a.date)
