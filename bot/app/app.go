@@ -73,8 +73,9 @@ func New(ctx context.Context, opt Options) (*App, error) {
 
 	mgr := alert.NewManager(st, opt.Now, a.notify)
 	det := detect.NewStockout(st, detect.Policy{
-		HorizonDays: cfg.Stock.HorizonDays, DemandWindowDays: cfg.Stock.DemandWindowDays,
-		DefaultLeadTimeDays: cfg.Stock.DefaultLeadTimeDays, Score: cfg.Tiers, Owner: cfg.Owners.Owner,
+		HorizonDays: cfg.Stock.HorizonDays, DefaultLeadTimeDays: cfg.Stock.DefaultLeadTimeDays,
+		ServiceLevel: cfg.Stock.ServiceLevel, Score: cfg.Tiers, Owner: cfg.Owners.Owner,
+		Demand: &detect.Forecaster{Source: cfg.Stock.DemandSource, HistoryDays: cfg.Stock.HistoryDays, WindowDays: cfg.Stock.DemandWindowDays},
 	})
 	metrics := consume.NewMetrics(reg)
 	a.consumer = consume.NewConsumer(st, consume.Config{

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -38,11 +39,22 @@ type Ingest struct {
 
 // Stock tunes the stock projection behind stockout alerts.
 type Stock struct {
-	HorizonDays         int      `yaml:"horizon_days"`           // days projected ahead
-	DemandWindowDays    int      `yaml:"demand_window_days"`     // trailing days of orders averaged for daily demand
-	DefaultLeadTimeDays float64  `yaml:"default_lead_time_days"` // when the SKU's master data has none
-	SweepInterval       Duration `yaml:"sweep_interval"`         // full re-evaluation of every SKU-site
+	HorizonDays         int                `yaml:"horizon_days"`           // days projected ahead
+	DemandSource        string             `yaml:"demand_source"`          // engine, external, blend or trailing_mean
+	HistoryDays         int                `yaml:"history_days"`           // days of order history the forecaster reads
+	DemandWindowDays    int                `yaml:"demand_window_days"`     // trailing days averaged by trailing_mean
+	DefaultLeadTimeDays float64            `yaml:"default_lead_time_days"` // when the SKU's master data has none
+	ServiceLevel        map[string]float64 `yaml:"service_level"`          // cycle service level by SKU class, for safety stock
+	SweepInterval       Duration           `yaml:"sweep_interval"`         // full re-evaluation of every SKU-site
 }
+
+// Demand sources for the stock projection.
+const (
+	DemandEngine   = "engine"        // the forecasting engine on order history
+	DemandExternal = "external"      // the newest forecast.updated, the engine where it has none
+	DemandBlend    = "blend"         // the mean of both where both exist
+	DemandTrailing = "trailing_mean" // the mean of the last demand_window_days
+)
 
 // Owners assigns each alert a team. The maps are matched exactly.
 type Owners struct {
@@ -108,8 +120,11 @@ func Default() Config {
 		},
 		Stock: Stock{
 			HorizonDays:         56,
+			DemandSource:        DemandEngine,
+			HistoryDays:         182,
 			DemandWindowDays:    28,
 			DefaultLeadTimeDays: 14,
+			ServiceLevel:        map[string]float64{"A": 0.98, "B": 0.95, "C": 0.90},
 			SweepInterval:       Duration(5 * time.Minute),
 		},
 		Tiers: score.DefaultPolicy(),
@@ -204,12 +219,25 @@ func (s Stock) Validate() error {
 	switch {
 	case s.HorizonDays < 1 || s.HorizonDays > maxDays:
 		return errorf("horizon_days", "%d, want 1 to %d", s.HorizonDays, maxDays)
+	case s.DemandSource != DemandEngine && s.DemandSource != DemandExternal && s.DemandSource != DemandBlend && s.DemandSource != DemandTrailing:
+		return errorf("demand_source", "%q, want engine, external, blend or trailing_mean", s.DemandSource)
+	case s.HistoryDays < 14 || s.HistoryDays > 3*maxDays:
+		return errorf("history_days", "%d, want 14 to %d", s.HistoryDays, 3*maxDays)
 	case s.DemandWindowDays < 1 || s.DemandWindowDays > maxDays:
 		return errorf("demand_window_days", "%d, want 1 to %d", s.DemandWindowDays, maxDays)
 	case !(s.DefaultLeadTimeDays > 0 && s.DefaultLeadTimeDays <= maxDays): // also rejects NaN
 		return errorf("default_lead_time_days", "%v, want more than 0 and at most %d", s.DefaultLeadTimeDays, maxDays)
 	case s.SweepInterval <= 0:
 		return errorf("sweep_interval", "%s, want more than 0", s.SweepInterval)
+	}
+	for _, class := range sortedKeys(s.ServiceLevel) {
+		v := s.ServiceLevel[class]
+		switch {
+		case class != "A" && class != "B" && class != "C":
+			return errorf("service_level."+class, "unknown class (want A, B or C)")
+		case !(v >= 0.5 && v < 1): // also rejects NaN
+			return errorf("service_level."+class, "%v, want at least 0.5 and below 1", v)
+		}
 	}
 	return nil
 }
@@ -300,11 +328,6 @@ func tierNames() string {
 }
 
 // sortedKeys makes validation of maps report the same error on every run.
-func sortedKeys(m map[string]string) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	slices.Sort(ks)
-	return ks
+func sortedKeys[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
 }

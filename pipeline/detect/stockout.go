@@ -28,8 +28,9 @@ type OwnerFunc func(skuOwner, sku, category, site, region string) string
 // Policy is what the stockout detector needs from configuration.
 type Policy struct {
 	HorizonDays         int
-	DemandWindowDays    int
 	DefaultLeadTimeDays float64
+	ServiceLevel        map[string]float64 // by SKU class; 0.95 where missing
+	Demand              *Forecaster
 	Score               score.Policy
 	Owner               OwnerFunc
 }
@@ -45,9 +46,6 @@ func NewStockout(st PositionReader, pol Policy) *Stockout {
 	return &Stockout{st: st, pol: pol}
 }
 
-// DemandMethod names how daily demand is forecast, for the evidence.
-const DemandMethod = "trailing_mean"
-
 // Evaluate projects the position ss as of now. It returns the alert
 // candidate when a stockout within the horizon leaves demand unserved, or
 // nil when none does.
@@ -60,11 +58,8 @@ func (d *Stockout) Evaluate(ctx context.Context, ss string, now time.Time) (*ale
 		return nil, fmt.Errorf("position %s: no master data for sku %s", ss, p.SKU)
 	}
 	today := now.UTC().Truncate(24 * time.Hour)
-	rate, window := TrailingDemand(p.Demand, today, d.pol.DemandWindowDays)
-	demand := make([]float64, d.pol.HorizonDays)
-	for i := range demand {
-		demand[i] = rate
-	}
+	fc := d.pol.Demand.Forecast(p, today, d.pol.HorizonDays)
+	demand := fc.Daily
 	lead := d.pol.DefaultLeadTimeDays
 	if p.SKUInfo.LeadTimeDays != nil {
 		lead = *p.SKUInfo.LeadTimeDays
@@ -94,23 +89,40 @@ func (d *Stockout) Evaluate(ctx context.Context, ss string, now time.Time) (*ale
 	}
 	owner := d.pol.Owner(p.SKUInfo.Owner, p.SKU, p.SKUInfo.Category, p.Site, region)
 	dos := round(proj.DaysOfSupply, 2)
+	level, ok := d.pol.ServiceLevel[p.SKUInfo.Class]
+	if !ok {
+		level = 0.95
+	}
+	rate := fc.Mean()
+	safety := SafetyStock(fc.Spread, lead, level)
+	reorderPoint := rate*lead + safety
 	inbound := make([]map[string]any, len(in))
 	for i, x := range in {
 		inbound[i] = map[string]any{"ref": x.Ref, "kind": x.Kind, "qty": x.Qty, "arrives": x.Arrives.Format(time.DateOnly), "basis": x.Basis}
 	}
 	evidence := map[string]any{
-		"on_hand":            p.OnHand,
-		"daily_demand":       round(rate, 4),
-		"demand_method":      DemandMethod,
-		"demand_window_days": window,
-		"horizon_days":       d.pol.HorizonDays,
-		"inbound":            inbound,
-		"unit_price":         price,
-		"lead_time_days":     lead,
-		"unserved_qty":       round(proj.UnservedQty, 4),
-		"covered_by":         proj.CoveredBy,
-		"score_reasons":      res.Reasons,
-		"class":              p.SKUInfo.Class,
+		"on_hand":             p.OnHand,
+		"daily_demand":        round(rate, 4),
+		"demand_method":       fc.Method,
+		"demand_params":       fc.Params,
+		"service_level":       level,
+		"safety_stock":        round(safety, 2),
+		"reorder_point":       round(reorderPoint, 2),
+		"below_reorder_point": p.OnHand < reorderPoint,
+		"nothing_on_order":    len(in) == 0,
+		"horizon_days":        d.pol.HorizonDays,
+		"inbound":             inbound,
+		"unit_price":          price,
+		"lead_time_days":      lead,
+		"unserved_qty":        round(proj.UnservedQty, 4),
+		"covered_by":          proj.CoveredBy,
+		"score_reasons":       res.Reasons,
+		"class":               p.SKUInfo.Class,
+	}
+	if !math.IsNaN(fc.HoldoutMAE) {
+		evidence["forecast_mae"] = round(fc.HoldoutMAE, 4)
+		evidence["forecast_spread"] = round(fc.Spread, 4)
+		evidence["demand_pattern"] = string(fc.Pattern)
 	}
 	if !proj.RecoveryDate.IsZero() {
 		evidence["recovery_date"] = proj.RecoveryDate.Format(time.DateOnly)

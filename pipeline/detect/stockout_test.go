@@ -3,6 +3,7 @@ package detect
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,8 +33,9 @@ func history() map[string]float64 {
 }
 
 func policy() Policy {
-	return Policy{HorizonDays: 56, DemandWindowDays: 28, DefaultLeadTimeDays: 14, Score: score.DefaultPolicy(),
-		Owner: func(skuOwner, sku, category, site, region string) string { return "planner-" + region }}
+	return Policy{HorizonDays: 56, DefaultLeadTimeDays: 14, Score: score.DefaultPolicy(),
+		Demand: &Forecaster{Source: SourceEngine, HistoryDays: 182, WindowDays: 28},
+		Owner:  func(skuOwner, sku, category, site, region string) string { return "planner-" + region }}
 }
 
 func pos(onHand float64, pos ...store.PO) store.Position {
@@ -150,6 +152,13 @@ func TestStockoutWorkedExamples(t *testing.T) {
 			}
 			if c.Evidence["covered_by"] != tt.coveredBy || c.Evidence["unserved_qty"] != tt.unservedQty {
 				t.Errorf("evidence covered_by %v unserved %v, want %v %v", c.Evidence["covered_by"], c.Evidence["unserved_qty"], tt.coveredBy, tt.unservedQty)
+			}
+			// A constant history forecasts itself with no error: no safety
+			// stock, and the reorder point is 20 a day over the 14-day lead time.
+			if !strings.HasPrefix(c.Evidence["demand_method"].(string), "engine: ") ||
+				c.Evidence["safety_stock"] != 0.0 || c.Evidence["reorder_point"] != 280.0 || c.Evidence["below_reorder_point"] != true {
+				t.Errorf("evidence method %v safety %v reorder point %v below %v", c.Evidence["demand_method"],
+					c.Evidence["safety_stock"], c.Evidence["reorder_point"], c.Evidence["below_reorder_point"])
 			}
 			if c.Evidence["daily_demand"] != 20.0 || c.Owner != "planner-east" || c.Kind != "stockout_risk" {
 				t.Errorf("evidence daily_demand %v owner %s kind %s", c.Evidence["daily_demand"], c.Owner, c.Kind)
