@@ -72,18 +72,21 @@ func New(ctx context.Context, opt Options) (*App, error) {
 	reg.MustRegister(a.alerts)
 
 	mgr := alert.NewManager(st, opt.Now, a.notify)
-	det := detect.NewStockout(st, detect.Policy{
+	pol := &detect.Policy{
 		HorizonDays: cfg.Stock.HorizonDays, DefaultLeadTimeDays: cfg.Stock.DefaultLeadTimeDays,
 		ServiceLevel: cfg.Stock.ServiceLevel, Score: cfg.Tiers, Owner: cfg.Owners.Owner,
 		Demand: &detect.Forecaster{Source: cfg.Stock.DemandSource, HistoryDays: cfg.Stock.HistoryDays, WindowDays: cfg.Stock.DemandWindowDays},
-	})
+		Exceptions: detect.Thresholds{DelayDays: cfg.Exceptions.DelayDays, SlipDays: cfg.Exceptions.SlipDays,
+			AnomalyFactor: cfg.Exceptions.AnomalyFactor, AnomalyMinUnits: cfg.Exceptions.AnomalyMinUnits},
+	}
+	detectors := []detect.Detector{detect.Stockout{}, detect.Late{}, detect.Anomaly{}}
 	metrics := consume.NewMetrics(reg)
 	a.consumer = consume.NewConsumer(st, consume.Config{
 		Group: cfg.Ingest.Group, Consumer: opt.Consumer, BatchSize: cfg.Ingest.BatchSize,
 		Block: time.Duration(cfg.Ingest.Block), ClaimMinIdle: time.Duration(cfg.Ingest.ClaimMinIdle),
 		ClaimInterval: time.Duration(cfg.Ingest.ClaimInterval), MaxDeliveries: int64(cfg.Ingest.MaxDeliveries),
 	}, opt.Log, metrics, a.afterBatch(mgr), opt.Now)
-	a.runner = detect.NewRunner(det, mgr, st.Positions, a.consumer.CaughtUp, opt.Now, time.Duration(cfg.Stock.SweepInterval), opt.Log, reg)
+	a.runner = detect.NewRunner(st, pol, detectors, mgr, st.Positions, a.consumer.CaughtUp, opt.Now, time.Duration(cfg.Stock.SweepInterval), opt.Log, reg)
 	reg.MustRegister(newGroupCollector(st, cfg.Ingest.Group))
 	a.handler = a.routes()
 	return a, nil

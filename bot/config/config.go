@@ -17,13 +17,14 @@ import (
 // usable; start from Default, which Parse and Load do.
 type Config struct {
 	// Prefix starts every Redis key, so several bots can share one Redis.
-	Prefix string            `yaml:"prefix"`
-	Ingest Ingest            `yaml:"ingest"`
-	Stock  Stock             `yaml:"stock"`
-	Tiers  score.Policy      `yaml:"tiers"`
-	Owners Owners            `yaml:"owners"`
-	Routes []Route           `yaml:"routes"`
-	Roles  map[string]string `yaml:"roles"` // chat user id -> role
+	Prefix     string            `yaml:"prefix"`
+	Ingest     Ingest            `yaml:"ingest"`
+	Stock      Stock             `yaml:"stock"`
+	Exceptions Exceptions        `yaml:"exceptions"`
+	Tiers      score.Policy      `yaml:"tiers"`
+	Owners     Owners            `yaml:"owners"`
+	Routes     []Route           `yaml:"routes"`
+	Roles      map[string]string `yaml:"roles"` // chat user id -> role
 }
 
 // Ingest tunes how events are read from the Redis stream.
@@ -46,6 +47,30 @@ type Stock struct {
 	DefaultLeadTimeDays float64            `yaml:"default_lead_time_days"` // when the SKU's master data has none
 	ServiceLevel        map[string]float64 `yaml:"service_level"`          // cycle service level by SKU class, for safety stock
 	SweepInterval       Duration           `yaml:"sweep_interval"`         // full re-evaluation of every SKU-site
+}
+
+// Exceptions say when a supply or demand change becomes an alert.
+type Exceptions struct {
+	DelayDays       float64 `yaml:"delay_days"`        // carrier ETA past its first by this many days: shipment_delay
+	SlipDays        float64 `yaml:"slip_days"`         // supplier promise past the original by this many days: supplier_slip
+	AnomalyFactor   float64 `yaml:"anomaly_factor"`    // a day's orders this many times the trailing mean: demand_anomaly
+	AnomalyMinUnits float64 `yaml:"anomaly_min_units"` // ... and at least this many units
+}
+
+// Validate checks the thresholds; 0 turns a detector off.
+func (e Exceptions) Validate() error {
+	for _, f := range []struct {
+		key string
+		v   float64
+	}{{"delay_days", e.DelayDays}, {"slip_days", e.SlipDays}, {"anomaly_factor", e.AnomalyFactor}, {"anomaly_min_units", e.AnomalyMinUnits}} {
+		if !(f.v >= 0 && f.v <= 1e6) { // also rejects NaN
+			return errorf(f.key, "%v, want 0 (off) or more", f.v)
+		}
+	}
+	if e.AnomalyFactor > 0 && e.AnomalyFactor < 1 {
+		return errorf("anomaly_factor", "%v, want 0 (off) or at least 1", e.AnomalyFactor)
+	}
+	return nil
 }
 
 // Demand sources for the stock projection.
@@ -127,7 +152,8 @@ func Default() Config {
 			ServiceLevel:        map[string]float64{"A": 0.98, "B": 0.95, "C": 0.90},
 			SweepInterval:       Duration(5 * time.Minute),
 		},
-		Tiers: score.DefaultPolicy(),
+		Exceptions: Exceptions{DelayDays: 2, SlipDays: 3, AnomalyFactor: 10, AnomalyMinUnits: 10},
+		Tiers:      score.DefaultPolicy(),
 		// Empty rather than nil maps, so that the dump of String lists every
 		// key and loads back to an equal Config.
 		Owners: Owners{
@@ -169,6 +195,9 @@ func (c Config) Validate() error {
 	}
 	if err := c.Stock.Validate(); err != nil {
 		return in("stock", err)
+	}
+	if err := c.Exceptions.Validate(); err != nil {
+		return in("exceptions", err)
 	}
 	if err := c.Tiers.Validate(); err != nil {
 		return in("tiers", err)

@@ -33,13 +33,13 @@ func (n *Notifier) Notify(_ context.Context, a alert.Alert) error {
 	return err
 }
 
-// Format renders an alert change as one line: time, tier, change, SKU-site,
+// Format renders an alert change as one line: time, tier, change, kind, SKU-site,
 // stockout date and time to impact, money at risk, action, owner, id.
 func Format(a alert.Alert) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s  %-10s %-12s %s@%s", a.DetectedAt.Format("Jan 02 15:04"), strings.ToUpper(string(a.Tier)), a.Change, a.SKU, a.Site)
+	fmt.Fprintf(&b, "%s  %-10s %-12s %-15s %s@%s", a.DetectedAt.Format("Jan 02 15:04"), strings.ToUpper(string(a.Tier)), a.Change, a.Kind, a.SKU, a.Site)
 	if a.State == alert.Resolved {
-		fmt.Fprintf(&b, "  resolved: no stockout projected  [%s]", a.ID)
+		fmt.Fprintf(&b, "  resolved: the condition cleared  [%s]", a.ID)
 		return b.String()
 	}
 	if a.StockoutDate != "" {

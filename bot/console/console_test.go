@@ -19,7 +19,7 @@ func TestFormatGolden(t *testing.T) {
 	at := time.Date(2026, 11, 27, 12, 54, 0, 0, time.UTC)
 	dos := 0.85
 	firing := alert.Alert{
-		ID: "qm-4f81030b1c2084a2-1", Tier: score.Critical, State: alert.Firing, Change: alert.Raised,
+		ID: "qm-4f81030b1c2084a2-1", Kind: alert.KindStockout, Tier: score.Critical, State: alert.Firing, Change: alert.Raised,
 		SKU: "SKU-1145", Site: "DC-WEST", DetectedAt: at, StockoutDate: "2026-11-28", TimeToImpactHours: 11.1,
 		DaysOfSupply: &dos, RevenueAtRisk: 106416.4, Owner: "planner-mro",
 		RecommendedAction: "Expedite SHP-70274 (1545 units, due 2026-12-08) to land before 2026-11-28",

@@ -125,9 +125,14 @@ func ParseID(id string) (fp string, episode int64, err error) {
 	return fp, episode, nil
 }
 
-// RevenueTolerance is the relative change in revenue at risk below which an
-// observation is not a new revision; without it every order would re-post.
-const RevenueTolerance = 0.10
+// RevenueTolerance and RevenueFloor bound the change in revenue at risk
+// that is not a new revision: less than 10%, or less than 100 (in the
+// currency of unit prices). Without them every order would re-post, and
+// small alerts would churn on every few units.
+const (
+	RevenueTolerance = 0.10
+	RevenueFloor     = 100.0
+)
 
 // material reports how a candidate differs from the current revision in a
 // way people should hear about, or "" when it does not.
@@ -141,7 +146,7 @@ func material(cur *Alert, c *Candidate) Change {
 		cur.ActionKey != c.ActionKey,
 		cur.Owner != c.Owner,
 		cur.ResponseClass != c.ResponseClass,
-		relChange(cur.RevenueAtRisk, c.RevenueAtRisk) > RevenueTolerance:
+		relChange(cur.RevenueAtRisk, c.RevenueAtRisk) > RevenueTolerance && math.Abs(cur.RevenueAtRisk-c.RevenueAtRisk) >= RevenueFloor:
 		return Updated
 	}
 	return ""

@@ -10,7 +10,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/quartermaster-ops/quartermaster/pipeline/alert"
-	"github.com/quartermaster-ops/quartermaster/store"
 )
 
 // Runner re-evaluates stock positions off the event hot path: positions
@@ -18,7 +17,9 @@ import (
 // on one position costs one evaluation), and every position on a sweep,
 // because time passing alone moves stockouts closer.
 type Runner struct {
-	det   *Stockout
+	read  PositionReader
+	pol   *Policy
+	dets  []Detector
 	mgr   *alert.Manager
 	list  func(ctx context.Context) ([]string, error)
 	now   func() time.Time
@@ -35,9 +36,9 @@ type Runner struct {
 // NewRunner returns a Runner. list enumerates every position for sweeps.
 // ready says whether state is complete enough to judge (the consumer is not
 // working through a backlog); until it is, marked positions wait.
-func NewRunner(det *Stockout, mgr *alert.Manager, list func(ctx context.Context) ([]string, error), ready func() bool,
+func NewRunner(read PositionReader, pol *Policy, dets []Detector, mgr *alert.Manager, list func(ctx context.Context) ([]string, error), ready func() bool,
 	now func() time.Time, sweep time.Duration, log *slog.Logger, reg prometheus.Registerer) *Runner {
-	r := &Runner{det: det, mgr: mgr, list: list, ready: ready, now: now, log: log, sweep: sweep,
+	r := &Runner{read: read, pol: pol, dets: dets, mgr: mgr, list: list, ready: ready, now: now, log: log, sweep: sweep,
 		dirty: map[string][]string{}, wake: make(chan struct{}, 1),
 		evals: prometheus.NewCounter(prometheus.CounterOpts{Name: "qm_detect_evaluations_total", Help: "Stock positions evaluated by the stockout detector."}),
 	}
@@ -137,23 +138,36 @@ func (r *Runner) Sweep(ctx context.Context) {
 	}
 }
 
-// Evaluate runs the detector on one position and records the outcome.
+// Evaluate judges one position with every detector and records the
+// outcome: each kind a detector raised fires, each it did not is cleared.
 func (r *Runner) Evaluate(ctx context.Context, ss string, triggers []string) {
 	r.evals.Inc()
-	now := r.now()
-	c, err := r.det.Evaluate(ctx, ss, now)
+	p, err := r.read.Position(ctx, ss)
 	if err != nil {
-		r.log.Warn("evaluate position", "position", ss, "err", err)
+		r.log.Warn("read position", "position", ss, "err", err)
 		return
 	}
-	if c != nil {
-		c.Triggers = triggers
-		_, err = r.mgr.Fire(ctx, *c)
-	} else {
-		sku, site := store.SplitSKUSite(ss)
-		_, err = r.mgr.Clear(ctx, alert.Fingerprint(alert.KindStockout, sku, site), triggers)
-	}
+	sit, err := r.pol.Assess(p, r.now())
 	if err != nil {
-		r.log.Warn("record alert", "position", ss, "err", err)
+		r.log.Warn("assess position", "position", ss, "err", err)
+		return
+	}
+	for _, d := range r.dets {
+		raised := map[string]bool{}
+		for _, c := range d.Detect(sit) {
+			c.Triggers = triggers
+			raised[c.Kind] = true
+			if _, err := r.mgr.Fire(ctx, c); err != nil {
+				r.log.Warn("record alert", "position", ss, "kind", c.Kind, "err", err)
+			}
+		}
+		for _, kind := range d.Kinds() {
+			if raised[kind] {
+				continue
+			}
+			if _, err := r.mgr.Clear(ctx, alert.Fingerprint(kind, p.SKU, p.Site), triggers); err != nil {
+				r.log.Warn("record alert", "position", ss, "kind", kind, "err", err)
+			}
+		}
 	}
 }

@@ -25,7 +25,7 @@ type PositionReader interface {
 // SKU, its category, the site and its region.
 type OwnerFunc func(skuOwner, sku, category, site, region string) string
 
-// Policy is what the stockout detector needs from configuration.
+// Policy is what the detectors need from configuration.
 type Policy struct {
 	HorizonDays         int
 	DefaultLeadTimeDays float64
@@ -33,74 +33,153 @@ type Policy struct {
 	Demand              *Forecaster
 	Score               score.Policy
 	Owner               OwnerFunc
+	Exceptions          Thresholds
 }
 
-// Stockout detects stockout risk: a projected stockout within the horizon.
-type Stockout struct {
-	st  PositionReader
-	pol Policy
+// Thresholds say when a supply or demand change is an exception.
+type Thresholds struct {
+	DelayDays       float64 // a carrier ETA this many days past its first is a shipment delay
+	SlipDays        float64 // a promise this many days past the original is a supplier slip
+	AnomalyFactor   float64 // a day's orders this many times the forecast is a demand anomaly
+	AnomalyMinUnits float64 // ... and at least this many units
 }
 
-// NewStockout returns the stockout detector.
-func NewStockout(st PositionReader, pol Policy) *Stockout {
-	return &Stockout{st: st, pol: pol}
+// Situation is one position judged as of now: its forecast, inbound and
+// projection, computed once and shared by every detector.
+type Situation struct {
+	P          store.Position
+	Now, Today time.Time
+	Demand     DemandForecast
+	Lead       float64 // lead time in days
+	Price      float64
+	Inbound    []inventory.Inbound
+	Proj       inventory.Projection
+	Owner      string
+	Policy     *Policy
 }
 
-// Evaluate projects the position ss as of now. It returns the alert
-// candidate when a stockout within the horizon leaves demand unserved, or
-// nil when none does.
-func (d *Stockout) Evaluate(ctx context.Context, ss string, now time.Time) (*alert.Candidate, error) {
-	p, err := d.st.Position(ctx, ss)
-	if err != nil {
-		return nil, err
-	}
+// Assess judges position p as of now.
+func (pol *Policy) Assess(p store.Position, now time.Time) (*Situation, error) {
 	if p.SKUInfo == nil {
-		return nil, fmt.Errorf("position %s: no master data for sku %s", ss, p.SKU)
+		return nil, fmt.Errorf("position %s: no master data for sku %s", p.SKUSite, p.SKU)
 	}
-	today := now.UTC().Truncate(24 * time.Hour)
-	fc := d.pol.Demand.Forecast(p, today, d.pol.HorizonDays)
-	demand := fc.Daily
-	lead := d.pol.DefaultLeadTimeDays
+	s := &Situation{P: p, Now: now, Today: now.UTC().Truncate(24 * time.Hour), Policy: pol, Lead: pol.DefaultLeadTimeDays}
+	s.Demand = pol.Demand.Forecast(p, s.Today, pol.HorizonDays)
 	if p.SKUInfo.LeadTimeDays != nil {
-		lead = *p.SKUInfo.LeadTimeDays
+		s.Lead = *p.SKUInfo.LeadTimeDays
 	}
-	price := 0.0
 	if p.SKUInfo.UnitPrice != nil {
-		price = *p.SKUInfo.UnitPrice
+		s.Price = *p.SKUInfo.UnitPrice
 	}
-	in := Inbound(p)
-	proj := inventory.Project(inventory.Position{
-		OnHand: p.OnHand, Today: today, Demand: demand, Inbound: in, UnitPrice: price, LeadTimeDays: lead,
-	})
-	// A stockout that an order placed today (or an inbound already due)
-	// prevents loses nothing: routine replenishment handles it, and an
-	// alert with nothing to do is noise.
-	if !proj.Stockout() || proj.UnservedQty <= 0 {
-		return nil, nil
-	}
-	action, key := Action(proj, in, lead, today)
-	tti, _ := proj.TimeToImpact(now)
-	ttiHours := math.Max(0, tti.Hours())
-	res := d.pol.Score.Score(score.Impact{RevenueAtRisk: proj.RevenueAtRisk, TimeToImpactHours: ttiHours, Class: p.SKUInfo.Class})
-
+	s.Inbound = Inbound(p)
+	s.Proj = s.Project(s.Inbound)
 	region := ""
 	if p.SiteInfo != nil {
 		region = p.SiteInfo.Region
 	}
-	owner := d.pol.Owner(p.SKUInfo.Owner, p.SKU, p.SKUInfo.Category, p.Site, region)
+	s.Owner = pol.Owner(p.SKUInfo.Owner, p.SKU, p.SKUInfo.Category, p.Site, region)
+	return s, nil
+}
+
+// Project projects the position with other inbound: the what-if behind
+// "what if this shipment had come on time" or "what if SUP-1 slips a week".
+func (s *Situation) Project(in []inventory.Inbound) inventory.Projection {
+	return inventory.Project(inventory.Position{
+		OnHand: s.P.OnHand, Today: s.Today, Demand: s.Demand.Daily, Inbound: in, UnitPrice: s.Price, LeadTimeDays: s.Lead,
+	})
+}
+
+// Slip returns the inbound with every receipt whose Ref or supplier is
+// ref moved days later: what-if in one call.
+func (s *Situation) Slip(ref string, days int) []inventory.Inbound {
+	sup := map[string]string{}
+	for _, po := range s.P.POs {
+		sup[po.ID], sup[po.Shipment] = po.Supplier, po.Supplier
+	}
+	out := make([]inventory.Inbound, len(s.Inbound))
+	copy(out, s.Inbound)
+	for i, in := range out {
+		if in.Ref == ref || sup[in.Ref] == ref {
+			at := in.Arrives
+			if at.Before(s.Today) {
+				at = s.Today
+			}
+			out[i].Arrives = at.AddDate(0, 0, days)
+		}
+	}
+	return out
+}
+
+// impact scores revenue at risk that starts with a stockout on proj.
+func (s *Situation) impact(revenue float64, proj inventory.Projection) (score.Result, float64) {
+	tti := math.Inf(1)
+	if proj.Stockout() {
+		d, _ := proj.TimeToImpact(s.Now)
+		tti = math.Max(0, d.Hours())
+	}
+	return s.Policy.Score.Score(score.Impact{RevenueAtRisk: revenue, TimeToImpactHours: tti, Class: s.P.SKUInfo.Class}), tti
+}
+
+// A Detector judges one situation. It returns the candidates whose
+// conditions hold now; the kinds it can raise that it does not return are
+// cleared.
+type Detector interface {
+	Kinds() []string
+	Detect(s *Situation) []alert.Candidate
+}
+
+// Stockout detects stockout risk: a projected stockout within the horizon
+// that leaves demand unserved.
+type Stockout struct{}
+
+// Kinds implements Detector.
+func (Stockout) Kinds() []string { return []string{alert.KindStockout} }
+
+// Detect implements Detector.
+func (Stockout) Detect(s *Situation) []alert.Candidate {
+	proj, p := s.Proj, s.P
+	// A stockout that an order placed today (or an inbound already due)
+	// prevents loses nothing: routine replenishment handles it, and an
+	// alert with nothing to do is noise.
+	if !proj.Stockout() || proj.UnservedQty <= 0 {
+		return nil
+	}
+	action, key := Action(proj, s.Inbound, s.Lead, s.Today)
+	res, tti := s.impact(proj.RevenueAtRisk, proj)
 	dos := round(proj.DaysOfSupply, 2)
-	level, ok := d.pol.ServiceLevel[p.SKUInfo.Class]
+	evidence := s.evidence()
+	evidence["unserved_qty"] = round(proj.UnservedQty, 4)
+	evidence["covered_by"] = proj.CoveredBy
+	evidence["score_reasons"] = res.Reasons
+	if !proj.RecoveryDate.IsZero() {
+		evidence["recovery_date"] = proj.RecoveryDate.Format(time.DateOnly)
+	}
+	return []alert.Candidate{{
+		Kind: alert.KindStockout, SKU: p.SKU, Site: p.Site,
+		Tier: res.Tier, Score: round(res.Score, 2), ResponseClass: res.ResponseClass,
+		RevenueAtRisk: round(proj.RevenueAtRisk, 2), TimeToImpactHours: round(tti, 2),
+		RecommendedAction: action, ActionKey: key,
+		Owner: s.Owner, Evidence: evidence,
+		StockoutDate: proj.StockoutDate.Format(time.DateOnly), DaysOfSupply: &dos,
+	}}
+}
+
+// evidence is what every alert of a position shows: stock, demand and how
+// it was forecast, inbound and on what word, safety stock and reorder point.
+func (s *Situation) evidence() map[string]any {
+	p, fc := s.P, s.Demand
+	level, ok := s.Policy.ServiceLevel[p.SKUInfo.Class]
 	if !ok {
 		level = 0.95
 	}
 	rate := fc.Mean()
-	safety := SafetyStock(fc.Spread, lead, level)
-	reorderPoint := rate*lead + safety
-	inbound := make([]map[string]any, len(in))
-	for i, x := range in {
+	safety := SafetyStock(fc.Spread, s.Lead, level)
+	reorderPoint := rate*s.Lead + safety
+	inbound := make([]map[string]any, len(s.Inbound))
+	for i, x := range s.Inbound {
 		inbound[i] = map[string]any{"ref": x.Ref, "kind": x.Kind, "qty": x.Qty, "arrives": x.Arrives.Format(time.DateOnly), "basis": x.Basis}
 	}
-	evidence := map[string]any{
+	ev := map[string]any{
 		"on_hand":             p.OnHand,
 		"daily_demand":        round(rate, 4),
 		"demand_method":       fc.Method,
@@ -109,35 +188,25 @@ func (d *Stockout) Evaluate(ctx context.Context, ss string, now time.Time) (*ale
 		"safety_stock":        round(safety, 2),
 		"reorder_point":       round(reorderPoint, 2),
 		"below_reorder_point": p.OnHand < reorderPoint,
-		"nothing_on_order":    len(in) == 0,
-		"horizon_days":        d.pol.HorizonDays,
+		"nothing_on_order":    len(s.Inbound) == 0,
+		"horizon_days":        s.Policy.HorizonDays,
 		"inbound":             inbound,
-		"unit_price":          price,
-		"lead_time_days":      lead,
-		"unserved_qty":        round(proj.UnservedQty, 4),
-		"covered_by":          proj.CoveredBy,
-		"score_reasons":       res.Reasons,
+		"unit_price":          s.Price,
+		"lead_time_days":      s.Lead,
 		"class":               p.SKUInfo.Class,
 	}
-	if !math.IsNaN(fc.HoldoutMAE) {
-		evidence["forecast_mae"] = round(fc.HoldoutMAE, 4)
-		evidence["forecast_spread"] = round(fc.Spread, 4)
-		evidence["demand_pattern"] = string(fc.Pattern)
+	if s.Proj.Stockout() {
+		ev["days_of_supply"] = round(s.Proj.DaysOfSupply, 2)
 	}
-	if !proj.RecoveryDate.IsZero() {
-		evidence["recovery_date"] = proj.RecoveryDate.Format(time.DateOnly)
+	if !math.IsNaN(fc.HoldoutMAE) {
+		ev["forecast_mae"] = round(fc.HoldoutMAE, 4)
+		ev["forecast_spread"] = round(fc.Spread, 4)
+		ev["demand_pattern"] = string(fc.Pattern)
 	}
 	if !p.SnapshotAt.IsZero() {
-		evidence["snapshot_at"] = p.SnapshotAt.Format(time.RFC3339)
+		ev["snapshot_at"] = p.SnapshotAt.Format(time.RFC3339)
 	}
-	return &alert.Candidate{
-		Kind: alert.KindStockout, SKU: p.SKU, Site: p.Site,
-		Tier: res.Tier, Score: round(res.Score, 2), ResponseClass: res.ResponseClass,
-		RevenueAtRisk: round(proj.RevenueAtRisk, 2), TimeToImpactHours: round(ttiHours, 2),
-		RecommendedAction: action, ActionKey: key,
-		Owner: owner, Evidence: evidence,
-		StockoutDate: proj.StockoutDate.Format(time.DateOnly), DaysOfSupply: &dos,
-	}, nil
+	return ev
 }
 
 // TrailingDemand is the mean daily order quantity over the window days

@@ -1,7 +1,7 @@
 package detect
 
 import (
-	"context"
+	"github.com/quartermaster-ops/quartermaster/pipeline/alert"
 	"math"
 	"strings"
 	"testing"
@@ -11,12 +11,6 @@ import (
 	"github.com/quartermaster-ops/quartermaster/pipeline/score"
 	"github.com/quartermaster-ops/quartermaster/store"
 )
-
-// positions is a small in-memory PositionReader for the detector's
-// arithmetic; the Redis side is tested in store and bot/app.
-type positions map[string]store.Position
-
-func (p positions) Position(_ context.Context, ss string) (store.Position, error) { return p[ss], nil }
 
 var today = time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
 
@@ -32,10 +26,11 @@ func history() map[string]float64 {
 	return h
 }
 
-func policy() Policy {
-	return Policy{HorizonDays: 56, DefaultLeadTimeDays: 14, Score: score.DefaultPolicy(),
-		Demand: &Forecaster{Source: SourceEngine, HistoryDays: 182, WindowDays: 28},
-		Owner:  func(skuOwner, sku, category, site, region string) string { return "planner-" + region }}
+func policy() *Policy {
+	return &Policy{HorizonDays: 56, DefaultLeadTimeDays: 14, Score: score.DefaultPolicy(),
+		Demand:     &Forecaster{Source: SourceEngine, HistoryDays: 182, WindowDays: 28},
+		Owner:      func(skuOwner, sku, category, site, region string) string { return "planner-" + region },
+		Exceptions: Thresholds{DelayDays: 2, SlipDays: 3, AnomalyFactor: 10, AnomalyMinUnits: 10}}
 }
 
 func pos(onHand float64, pos ...store.PO) store.Position {
@@ -130,11 +125,7 @@ func TestStockoutWorkedExamples(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := NewStockout(positions{"SKU1@DC1": tt.position}, policy())
-			c, err := d.Evaluate(context.Background(), "SKU1@DC1", now)
-			if err != nil {
-				t.Fatal(err)
-			}
+			c := detectOne(t, Stockout{}, tt.position, now)
 			if tt.wantNone {
 				if c != nil {
 					t.Fatalf("got alert %+v, want none", c)
@@ -197,4 +188,22 @@ func TestTrailingDemand(t *testing.T) {
 			}
 		})
 	}
+}
+
+// detectOne assesses p and runs one detector, expecting at most one alert.
+func detectOne(t *testing.T, d Detector, p store.Position, now time.Time) *alert.Candidate {
+	t.Helper()
+	sit, err := policy().Assess(p, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := d.Detect(sit)
+	switch len(cs) {
+	case 0:
+		return nil
+	case 1:
+		return &cs[0]
+	}
+	t.Fatalf("%d alerts, want at most one: %+v", len(cs), cs)
+	return nil
 }
