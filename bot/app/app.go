@@ -77,7 +77,8 @@ func New(ctx context.Context, opt Options) (*App, error) {
 		ServiceLevel: cfg.Stock.ServiceLevel, Score: cfg.Tiers, Owner: cfg.Owners.Owner,
 		Demand: &detect.Forecaster{Source: cfg.Stock.DemandSource, HistoryDays: cfg.Stock.HistoryDays, WindowDays: cfg.Stock.DemandWindowDays},
 		Exceptions: detect.Thresholds{DelayDays: cfg.Exceptions.DelayDays, SlipDays: cfg.Exceptions.SlipDays,
-			AnomalyFactor: cfg.Exceptions.AnomalyFactor, AnomalyMinUnits: cfg.Exceptions.AnomalyMinUnits},
+			AnomalyFactor: cfg.Exceptions.AnomalyFactor, AnomalyMinUnits: cfg.Exceptions.AnomalyMinUnits,
+			DriftRatio: cfg.Exceptions.DriftRatio},
 	}
 	detectors := []detect.Detector{detect.Stockout{}, detect.Late{}, detect.Anomaly{}}
 	metrics := consume.NewMetrics(reg)

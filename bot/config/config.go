@@ -55,6 +55,7 @@ type Exceptions struct {
 	SlipDays        float64 `yaml:"slip_days"`         // supplier promise past the original by this many days: supplier_slip
 	AnomalyFactor   float64 `yaml:"anomaly_factor"`    // a day's orders this many times the trailing mean: demand_anomaly
 	AnomalyMinUnits float64 `yaml:"anomaly_min_units"` // ... and at least this many units
+	DriftRatio      float64 `yaml:"drift_ratio"`       // a supplier's recent lead times this many times its baseline: lead_time_drift
 }
 
 // Validate checks the thresholds; 0 turns a detector off.
@@ -62,13 +63,16 @@ func (e Exceptions) Validate() error {
 	for _, f := range []struct {
 		key string
 		v   float64
-	}{{"delay_days", e.DelayDays}, {"slip_days", e.SlipDays}, {"anomaly_factor", e.AnomalyFactor}, {"anomaly_min_units", e.AnomalyMinUnits}} {
+	}{{"delay_days", e.DelayDays}, {"slip_days", e.SlipDays}, {"anomaly_factor", e.AnomalyFactor}, {"anomaly_min_units", e.AnomalyMinUnits}, {"drift_ratio", e.DriftRatio}} {
 		if !(f.v >= 0 && f.v <= 1e6) { // also rejects NaN
 			return errorf(f.key, "%v, want 0 (off) or more", f.v)
 		}
 	}
 	if e.AnomalyFactor > 0 && e.AnomalyFactor < 1 {
 		return errorf("anomaly_factor", "%v, want 0 (off) or at least 1", e.AnomalyFactor)
+	}
+	if e.DriftRatio > 0 && e.DriftRatio <= 1 {
+		return errorf("drift_ratio", "%v, want 0 (off) or more than 1", e.DriftRatio)
 	}
 	return nil
 }
@@ -152,7 +156,7 @@ func Default() Config {
 			ServiceLevel:        map[string]float64{"A": 0.98, "B": 0.95, "C": 0.90},
 			SweepInterval:       Duration(5 * time.Minute),
 		},
-		Exceptions: Exceptions{DelayDays: 2, SlipDays: 3, AnomalyFactor: 10, AnomalyMinUnits: 10},
+		Exceptions: Exceptions{DelayDays: 2, SlipDays: 3, AnomalyFactor: 10, AnomalyMinUnits: 10, DriftRatio: 1.25},
 		Tiers:      score.DefaultPolicy(),
 		// Empty rather than nil maps, so that the dump of String lists every
 		// key and loads back to an equal Config.

@@ -64,8 +64,9 @@ type Alert struct {
 	Episode           int64               `json:"episode"`
 	SKU               string              `json:"sku"`
 	Site              string              `json:"site"`
-	DetectedAt        time.Time           `json:"detected_at"`       // when this revision's condition was observed
-	FirstDetectedAt   time.Time           `json:"first_detected_at"` // when the episode began
+	Supplier          string              `json:"supplier,omitempty"` // for alerts about a supplier as a whole
+	DetectedAt        time.Time           `json:"detected_at"`        // when this revision's condition was observed
+	FirstDetectedAt   time.Time           `json:"first_detected_at"`  // when the episode began
 	ResolvedAt        *time.Time          `json:"resolved_at,omitempty"`
 	AcknowledgedBy    string              `json:"acknowledged_by,omitempty"`
 	TriggerEventIDs   []string            `json:"trigger_event_ids"`
@@ -85,6 +86,7 @@ type Alert struct {
 type Candidate struct {
 	Kind              string
 	SKU, Site         string
+	Supplier          string // for alerts about a supplier as a whole; then SKU and Site are empty
 	Tier              score.Tier
 	Score             float64
 	RevenueAtRisk     float64
@@ -100,9 +102,17 @@ type Candidate struct {
 }
 
 // Fingerprint identifies a condition: the same kind at the same place is
-// the same alert across revisions, restarts and replicas.
-func Fingerprint(kind, sku, site string) string {
-	h := sha256.Sum256([]byte(kind + "\x00" + sku + "\x00" + site))
+// the same alert across revisions, restarts and replicas. Alerts about a
+// supplier rather than a position name it in more; positions' alerts pass
+// none, so their fingerprints never change.
+func Fingerprint(kind, sku, site string, more ...string) string {
+	key := kind + "\x00" + sku + "\x00" + site
+	for _, m := range more {
+		if m != "" {
+			key += "\x00" + m
+		}
+	}
+	h := sha256.Sum256([]byte(key))
 	return hex.EncodeToString(h[:8])
 }
 

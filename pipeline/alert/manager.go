@@ -41,11 +41,11 @@ const maxCASRetries = 5
 // when the alert is new, was resolved, or changed materially, and returns
 // it; nil means nothing worth a revision changed.
 func (m *Manager) Fire(ctx context.Context, c Candidate) (*Alert, error) {
-	fp := Fingerprint(c.Kind, c.SKU, c.Site)
+	fp := Fingerprint(c.Kind, c.SKU, c.Site, c.Supplier)
 	return m.update(ctx, fp, func(cur *Alert) *Alert {
 		now := m.now().UTC()
 		next := Alert{
-			Fingerprint: fp, Kind: c.Kind, SKU: c.SKU, Site: c.Site, Tier: c.Tier,
+			Fingerprint: fp, Kind: c.Kind, SKU: c.SKU, Site: c.Site, Supplier: c.Supplier, Tier: c.Tier,
 			DetectedAt: now, TriggerEventIDs: nonNil(c.Triggers), Score: c.Score,
 			RevenueAtRisk: c.RevenueAtRisk, TimeToImpactHours: c.TimeToImpactHours,
 			RecommendedAction: c.RecommendedAction, ActionKey: c.ActionKey, ResponseClass: c.ResponseClass, Owner: c.Owner,

@@ -2,6 +2,7 @@ package detect
 
 import (
 	"context"
+	"github.com/quartermaster-ops/quartermaster/pipeline/kpi"
 	"log/slog"
 	"sort"
 	"sync"
@@ -130,27 +131,91 @@ func (r *Runner) Sweep(ctx context.Context) {
 		r.log.Warn("sweep: list positions", "err", err)
 		return
 	}
+	views := map[string]*SupplierView{}
+	var lts []kpi.LeadTime
 	for _, ss := range all {
 		if ctx.Err() != nil {
 			return
 		}
-		r.Evaluate(ctx, ss, nil)
+		sit := r.Evaluate(ctx, ss, nil)
+		if sit == nil {
+			continue
+		}
+		lts = append(lts, kpi.LeadTimes(sit.P)...)
+		for _, sup := range openSuppliers(sit) {
+			if views[sup] == nil {
+				views[sup] = &SupplierView{}
+			}
+			views[sup].Open = append(views[sup].Open, ss)
+		}
 	}
+	for _, st := range kpi.Suppliers(lts, kpi.DefaultRecent) {
+		if views[st.Supplier] == nil {
+			views[st.Supplier] = &SupplierView{}
+		}
+		views[st.Supplier].Stats = st
+	}
+	r.supplierAlerts(ctx, views)
+}
+
+// supplierAlerts fires lead_time_drift for drifting suppliers and clears
+// it for the others.
+func (r *Runner) supplierAlerts(ctx context.Context, views map[string]*SupplierView) {
+	raised := map[string]bool{}
+	assess := func(ss string) *Situation {
+		p, err := r.read.Position(ctx, ss)
+		if err != nil {
+			return nil
+		}
+		sit, err := r.pol.Assess(p, r.now())
+		if err != nil {
+			return nil
+		}
+		return sit
+	}
+	for _, c := range (Drift{Ratio: r.pol.Exceptions.DriftRatio}).Detect(views, r.pol, r.now(), assess) {
+		raised[c.Supplier] = true
+		if _, err := r.mgr.Fire(ctx, c); err != nil {
+			r.log.Warn("record alert", "supplier", c.Supplier, "kind", c.Kind, "err", err)
+		}
+	}
+	for sup := range views {
+		if raised[sup] {
+			continue
+		}
+		if _, err := r.mgr.Clear(ctx, alert.Fingerprint(alert.KindLeadTimeDrift, "", "", sup), nil); err != nil {
+			r.log.Warn("record alert", "supplier", sup, "err", err)
+		}
+	}
+}
+
+// openSuppliers are the suppliers with a PO still open at the position.
+func openSuppliers(s *Situation) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, po := range s.P.POs {
+		if po.Supplier != "" && po.Qty-po.Received > 0 && po.Delivered.IsZero() && !seen[po.Supplier] {
+			seen[po.Supplier] = true
+			out = append(out, po.Supplier)
+		}
+	}
+	return out
 }
 
 // Evaluate judges one position with every detector and records the
 // outcome: each kind a detector raised fires, each it did not is cleared.
-func (r *Runner) Evaluate(ctx context.Context, ss string, triggers []string) {
+// It returns the situation it judged, nil when it could not.
+func (r *Runner) Evaluate(ctx context.Context, ss string, triggers []string) *Situation {
 	r.evals.Inc()
 	p, err := r.read.Position(ctx, ss)
 	if err != nil {
 		r.log.Warn("read position", "position", ss, "err", err)
-		return
+		return nil
 	}
 	sit, err := r.pol.Assess(p, r.now())
 	if err != nil {
 		r.log.Warn("assess position", "position", ss, "err", err)
-		return
+		return nil
 	}
 	for _, d := range r.dets {
 		raised := map[string]bool{}
@@ -170,4 +235,5 @@ func (r *Runner) Evaluate(ctx context.Context, ss string, triggers []string) {
 			}
 		}
 	}
+	return sit
 }

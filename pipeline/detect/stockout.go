@@ -42,6 +42,7 @@ type Thresholds struct {
 	SlipDays        float64 // a promise this many days past the original is a supplier slip
 	AnomalyFactor   float64 // a day's orders this many times the forecast is a demand anomaly
 	AnomalyMinUnits float64 // ... and at least this many units
+	DriftRatio      float64 // a supplier's recent lead times this many times its baseline is lead-time drift
 }
 
 // Situation is one position judged as of now: its forecast, inbound and
@@ -108,6 +109,10 @@ func (s *Situation) Slip(ref string, days int) []inventory.Inbound {
 		}
 	}
 	return out
+}
+
+func scoreImpact(revenue, tti float64) score.Impact {
+	return score.Impact{RevenueAtRisk: revenue, TimeToImpactHours: tti}
 }
 
 // impact scores revenue at risk that starts with a stockout on proj.
