@@ -144,3 +144,29 @@ func BenchmarkAuto(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAutoDaily forecasts SKU-site daily demand as the stock
+// projection does: 182 days of history, a weekly season, 56 days ahead;
+// half the series smooth with a weekly pattern, half intermittent.
+func BenchmarkAutoDaily(b *testing.B) {
+	r := rand.New(rand.NewPCG(7, 7))
+	series := make([][]float64, 200)
+	for i := range series {
+		y := make([]float64, 182)
+		for j := range y {
+			if i%2 == 0 {
+				y[j] = math.Max(0, 30+10*math.Sin(2*math.Pi*float64(j)/7)+r.NormFloat64()*4)
+			} else if r.Float64() < 0.2 {
+				y[j] = float64(1 + r.IntN(5))
+			}
+		}
+		series[i] = y
+	}
+	b.ResetTimer()
+	n := 0
+	for i := 0; i < b.N; i++ {
+		forecast.Auto(series[i%len(series)], 56, 7)
+		n++
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "series/s")
+}
