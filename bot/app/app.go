@@ -72,14 +72,7 @@ func New(ctx context.Context, opt Options) (*App, error) {
 	reg.MustRegister(a.alerts)
 
 	mgr := alert.NewManager(st, opt.Now, a.notify)
-	pol := &detect.Policy{
-		HorizonDays: cfg.Stock.HorizonDays, DefaultLeadTimeDays: cfg.Stock.DefaultLeadTimeDays,
-		ServiceLevel: cfg.Stock.ServiceLevel, Score: cfg.Tiers, Owner: cfg.Owners.Owner,
-		Demand: &detect.Forecaster{Source: cfg.Stock.DemandSource, HistoryDays: cfg.Stock.HistoryDays, WindowDays: cfg.Stock.DemandWindowDays},
-		Exceptions: detect.Thresholds{DelayDays: cfg.Exceptions.DelayDays, SlipDays: cfg.Exceptions.SlipDays,
-			AnomalyFactor: cfg.Exceptions.AnomalyFactor, AnomalyMinUnits: cfg.Exceptions.AnomalyMinUnits,
-			DriftRatio: cfg.Exceptions.DriftRatio},
-	}
+	pol := DetectPolicy(cfg)
 	detectors := []detect.Detector{detect.Stockout{}, detect.Late{}, detect.Anomaly{}}
 	metrics := consume.NewMetrics(reg)
 	a.consumer = consume.NewConsumer(st, consume.Config{
@@ -91,6 +84,19 @@ func New(ctx context.Context, opt Options) (*App, error) {
 	reg.MustRegister(newGroupCollector(st, cfg.Ingest.Group))
 	a.handler = a.routes()
 	return a, nil
+}
+
+// DetectPolicy is what the detectors and what-ifs take from the policy
+// file.
+func DetectPolicy(cfg config.Config) *detect.Policy {
+	return &detect.Policy{
+		HorizonDays: cfg.Stock.HorizonDays, DefaultLeadTimeDays: cfg.Stock.DefaultLeadTimeDays,
+		ServiceLevel: cfg.Stock.ServiceLevel, Score: cfg.Tiers, Owner: cfg.Owners.Owner,
+		Demand: &detect.Forecaster{Source: cfg.Stock.DemandSource, HistoryDays: cfg.Stock.HistoryDays, WindowDays: cfg.Stock.DemandWindowDays},
+		Exceptions: detect.Thresholds{DelayDays: cfg.Exceptions.DelayDays, SlipDays: cfg.Exceptions.SlipDays,
+			AnomalyFactor: cfg.Exceptions.AnomalyFactor, AnomalyMinUnits: cfg.Exceptions.AnomalyMinUnits,
+			DriftRatio: cfg.Exceptions.DriftRatio},
+	}
 }
 
 // afterBatch hands changed positions to the detector and acknowledgements

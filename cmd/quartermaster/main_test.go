@@ -41,7 +41,7 @@ func cli(ctx context.Context, env map[string]string, args ...string) (stdout, st
 func TestHelpForEveryCommand(t *testing.T) {
 	for _, args := range [][]string{
 		{"--help"}, {"demo", "--help"}, {"run", "--help"}, {"ingest", "--help"}, {"replay", "--help"},
-		{"quarantine", "--help"}, {"quarantine", "list", "--help"}, {"quarantine", "replay", "--help"}, {"forecast", "--help"}, {"kpi", "--help"}, {"config", "--help"}, {"version", "--help"},
+		{"quarantine", "--help"}, {"quarantine", "list", "--help"}, {"quarantine", "replay", "--help"}, {"forecast", "--help"}, {"kpi", "--help"}, {"whatif", "--help"}, {"config", "--help"}, {"version", "--help"},
 	} {
 		out, _, err := cli(context.Background(), nil, args...)
 		if err != nil || !strings.Contains(out, "Usage:") {
@@ -194,6 +194,9 @@ this line is not JSON
 	out = waitOut("rebuilt generation 2 from 4 entries", "replay")
 	if !strings.Contains(out, "3 applied") || !strings.Contains(out, "1 refused") {
 		t.Errorf("replay: %s", out)
+	}
+	if out, _, err := cli(ctx, env, "whatif", "--slip", "SUP-1", "--days", "7"); err != nil || !strings.Contains(out, "SUP-1 7 days later: 0 positions change") {
+		t.Errorf("whatif: %v\n%s", err, out)
 	}
 	if out, _, err := cli(ctx, env, "kpi"); err != nil || !strings.Contains(out, "SUPPLIER") || !strings.Contains(out, "DC1") {
 		t.Errorf("kpi: %v\n%s", err, out)

@@ -85,7 +85,8 @@ func TestAutoEdgeSeries(t *testing.T) {
 }
 
 // Every forecast is finite, of the asked length and, for non-negative
-// history, non-negative; the chosen method carries its evidence.
+// history, non-negative, missing values or not; the chosen method carries
+// its evidence.
 func TestAutoProperties(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for i := range 300 {
@@ -98,6 +99,11 @@ func TestAutoProperties(t *testing.T) {
 			case sparse && r.Float64() < 0.7:
 			default:
 				y[j] = math.Max(0, 20+10*math.Sin(2*math.Pi*float64(j)/float64(m))+r.NormFloat64()*5+float64(j)*r.Float64()*0.2)
+			}
+		}
+		if r.Float64() < 0.1 { // missing values, as NA in a file
+			for range 1 + r.IntN(3) {
+				y[r.IntN(n)] = math.NaN()
 			}
 		}
 		h := 1 + r.IntN(24)
