@@ -21,6 +21,7 @@ import (
 
 	"github.com/quartermaster-ops/quartermaster/bot/config"
 	"github.com/quartermaster-ops/quartermaster/bot/console"
+	"github.com/quartermaster-ops/quartermaster/bot/notify"
 	"github.com/quartermaster-ops/quartermaster/pipeline/alert"
 	"github.com/quartermaster-ops/quartermaster/pipeline/consume"
 	"github.com/quartermaster-ops/quartermaster/pipeline/detect"
@@ -38,6 +39,15 @@ type Options struct {
 	Now      func() time.Time
 	Out      io.Writer // the console chat
 	Log      *slog.Logger
+	// Notifiers are the chat platforms with credentials; the console is
+	// always there.
+	Notifiers []PlatformNotifier
+}
+
+// PlatformNotifier is a chat platform's notifier and the name routes use.
+type PlatformNotifier struct {
+	Platform string
+	Notifier notify.Notifier
 }
 
 // App is one running bot replica.
@@ -47,7 +57,7 @@ type App struct {
 	Registry *prometheus.Registry
 	consumer *consume.Consumer
 	runner   *detect.Runner
-	notifier *console.Notifier
+	dispatch *notify.Dispatcher
 	alerts   *prometheus.CounterVec
 	handler  http.Handler
 
@@ -65,7 +75,7 @@ func New(ctx context.Context, opt Options) (*App, error) {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	a := &App{opt: opt, Store: st, Registry: reg, notifier: console.New(opt.Out)}
+	a := &App{opt: opt, Store: st, Registry: reg}
 	a.alerts = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "qm_alert_changes_total", Help: "Alert revisions written, by kind, tier and change.",
 	}, []string{"kind", "tier", "change"})
@@ -83,6 +93,10 @@ func New(ctx context.Context, opt Options) (*App, error) {
 	a.runner = detect.NewRunner(st, pol, detectors, mgr, st.Positions, a.consumer.CaughtUp, opt.Now, time.Duration(cfg.Stock.SweepInterval), opt.Log, reg)
 	reg.MustRegister(newGroupCollector(st, cfg.Ingest.Group))
 	a.handler = a.routes()
+	a.dispatch = a.chat(cfg)
+	if err := a.dispatch.Prepare(ctx); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -112,10 +126,33 @@ func (a *App) afterBatch(mgr *alert.Manager) consume.AppliedFunc {
 	}
 }
 
-func (a *App) notify(ctx context.Context, al alert.Alert) {
+// notify counts alert changes; delivery to chat reads them back from the
+// alert stream (see notify.Dispatcher), so a crash between the two loses
+// nothing.
+func (a *App) notify(_ context.Context, al alert.Alert) {
 	a.alerts.WithLabelValues(al.Kind, string(al.Tier), string(al.Change)).Inc()
-	if err := a.notifier.Notify(ctx, al); err != nil {
-		a.opt.Log.Warn("console notify", "alert", al.ID, "err", err)
+}
+
+// chat builds the dispatcher of alert changes to the configured routes.
+// Platforms without a token fall back to the console, as start-up says.
+func (a *App) chat(cfg config.Config) *notify.Dispatcher {
+	notifiers := map[string]notify.Notifier{config.PlatformConsole: console.New(a.opt.Out)}
+	for _, n := range a.opt.Notifiers {
+		notifiers[n.Platform] = n.Notifier
+	}
+	var routes []notify.Route
+	for _, r := range cfg.Routes {
+		platform := r.Platform
+		if notifiers[platform] == nil {
+			platform = config.PlatformConsole
+		}
+		r := r
+		routes = append(routes, notify.Route{Platform: platform, Channel: r.Channel,
+			Match: func(al alert.Alert) bool { return r.Match(al.Tier, al.Site) }})
+	}
+	return &notify.Dispatcher{
+		St: a.Store, Routes: routes, Notifiers: notifiers, Group: "notify", Consumer: a.opt.Consumer,
+		Block: time.Second, Log: a.opt.Log, Attempts: 5, Sent: notify.NewSentCounter(a.Registry),
 	}
 }
 
@@ -159,6 +196,7 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	g.Go(cancel, func() error { return a.consumer.Run(ctx) })
 	g.Go(cancel, func() error { return a.runner.Run(ctx) })
+	g.Go(cancel, func() error { return a.dispatch.Run(ctx) })
 	return g.Wait()
 }
 

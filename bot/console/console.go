@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/quartermaster-ops/quartermaster/bot/notify"
 	"github.com/quartermaster-ops/quartermaster/pipeline/alert"
 )
 
@@ -24,13 +25,17 @@ type Notifier struct {
 // New returns a Notifier writing to w.
 func New(w io.Writer) *Notifier { return &Notifier{w: w} }
 
-// Notify prints one line for one alert change. It is safe for concurrent use.
-func (n *Notifier) Notify(_ context.Context, a alert.Alert) error {
+// Notify prints one line for one alert change; a terminal has no message
+// to edit, so every change is a new line. It implements notify.Notifier
+// and is safe for concurrent use.
+func (n *Notifier) Notify(_ context.Context, channel string, a alert.Alert, _ *notify.Ref) (notify.Ref, error) {
 	line := Format(a)
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	_, err := fmt.Fprintln(n.w, line)
-	return err
+	if _, err := fmt.Fprintln(n.w, line); err != nil {
+		return notify.Ref{}, &notify.Error{Err: fmt.Errorf("console: %w", err)}
+	}
+	return notify.Ref{Channel: channel, Message: a.ID}, nil
 }
 
 // Format renders an alert change as one line: time, tier, change, kind, SKU-site,

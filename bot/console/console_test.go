@@ -32,7 +32,7 @@ func TestFormatGolden(t *testing.T) {
 	var buf bytes.Buffer
 	n := New(&buf)
 	for _, a := range []alert.Alert{firing, later, resolved} {
-		if err := n.Notify(context.Background(), a); err != nil {
+		if _, err := n.Notify(context.Background(), "alerts", a, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,0 +1,198 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/quartermaster-ops/quartermaster/pipeline/alert"
+	"github.com/quartermaster-ops/quartermaster/store"
+)
+
+// Route is one chat channel and the alerts it takes.
+type Route struct {
+	Platform, Channel string
+	Match             func(a alert.Alert) bool
+}
+
+func (r Route) name() string { return r.Platform + ":" + r.Channel }
+
+// Dispatcher delivers the alert stream to chat. It reads qm:alerts in a
+// consumer group of its own, so every change reaches chat at least once
+// even across crashes, and several replicas share the work. The
+// notification log makes each (route, alert, revision) post once: a
+// revision already shown is skipped, and later ones edit the message the
+// first one posted.
+type Dispatcher struct {
+	St        *store.Store
+	Routes    []Route
+	Notifiers map[string]Notifier // by platform
+	Group     string              // consumer group on the alert stream
+	Consumer  string
+	Block     time.Duration
+	Log       *slog.Logger
+	// Attempts bounds the tries of one send on retryable errors; then the
+	// change stays pending on the stream and comes back later.
+	Attempts int
+	Sent     *prometheus.CounterVec // by platform and result; may be nil
+}
+
+// NewSentCounter is the metric Dispatcher.Sent expects.
+func NewSentCounter(reg prometheus.Registerer) *prometheus.CounterVec {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "qm_notifications_total", Help: "Alert changes delivered to chat, by platform and result.",
+	}, []string{"platform", "result"})
+	if reg != nil {
+		reg.MustRegister(c)
+	}
+	return c
+}
+
+// Prepare creates the dispatcher's consumer group. Call it before alerts
+// are written: the group starts at the end of the stream.
+func (d *Dispatcher) Prepare(ctx context.Context) error {
+	return d.St.EnsureAlertGroup(ctx, d.Group)
+}
+
+// Run delivers alert changes until ctx ends, backing off on Redis errors.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	wait := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		err := d.session(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		d.Log.Warn("chat dispatcher interrupted, retrying", "err", err, "in", wait)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 10*time.Second)
+	}
+	return nil
+}
+
+func (d *Dispatcher) session(ctx context.Context) error {
+	if err := d.Prepare(ctx); err != nil {
+		return err
+	}
+	pending := true
+	for ctx.Err() == nil {
+		entries, err := d.St.ReadAlerts(ctx, d.Group, d.Consumer, 100, d.Block, pending)
+		if err != nil {
+			return err
+		}
+		if pending && len(entries) == 0 {
+			pending = false
+			continue
+		}
+		for _, e := range entries {
+			var a alert.Alert
+			if err := json.Unmarshal(e.Record, &a); err != nil {
+				d.Log.Error("alert stream entry is not an alert; skipped", "entry", e.ID, "err", err)
+			} else if err := d.Deliver(ctx, a); err != nil {
+				// Left pending: the next session re-reads it.
+				d.Log.Warn("alert change not delivered yet", "alert", a.ID, "revision", a.Revision, "err", err)
+				if pending {
+					continue
+				}
+				return err
+			}
+			if err := d.St.AckAlerts(ctx, d.Group, e.ID); err != nil {
+				return err
+			}
+		}
+		if pending {
+			pending = false // one pass over what was pending, then new changes
+		}
+	}
+	return nil
+}
+
+// Deliver sends one alert change to every route that takes it. It returns
+// an error only when a route should be tried again later.
+func (d *Dispatcher) Deliver(ctx context.Context, a alert.Alert) error {
+	for _, r := range d.Routes {
+		if r.Match != nil && !r.Match(a) {
+			continue
+		}
+		n := d.Notifiers[r.Platform]
+		if n == nil {
+			continue
+		}
+		if err := d.deliver(ctx, r, n, a); err != nil {
+			return fmt.Errorf("%s: %w", r.name(), err)
+		}
+	}
+	return nil
+}
+
+func (d *Dispatcher) deliver(ctx context.Context, r Route, n Notifier, a alert.Alert) error {
+	lock := d.St.Keys().NotifyLock(r.name() + "|" + a.Fingerprint)
+	got, err := d.St.Lock(ctx, lock, d.Consumer, time.Minute)
+	if err != nil {
+		return err
+	}
+	if !got {
+		return fmt.Errorf("alert %s is being sent by another replica", a.ID)
+	}
+	defer d.St.Unlock(context.WithoutCancel(ctx), lock, d.Consumer)
+
+	last, err := d.St.LastSent(ctx, r.name(), a.Fingerprint)
+	if err != nil {
+		return err
+	}
+	var prev *Ref
+	if last != nil && last.Episode == a.Episode {
+		if last.Revision >= a.Revision {
+			d.count(r.Platform, "duplicate")
+			return nil // already shown, or a newer revision is
+		}
+		prev = new(Ref)
+		if err := json.Unmarshal(last.Record, prev); err != nil {
+			prev = nil // an unreadable reference: post anew rather than lose the change
+		}
+	}
+	attempts := max(d.Attempts, 1)
+	for i := 0; ; i++ {
+		ref, err := n.Notify(ctx, r.Channel, a, prev)
+		if err == nil {
+			rec, _ := json.Marshal(ref)
+			if _, err := d.St.RecordSent(ctx, r.name(), a.Fingerprint, a.Episode, a.Revision, rec); err != nil {
+				return err
+			}
+			d.count(r.Platform, "sent")
+			return nil
+		}
+		retry, after := Retryable(err)
+		if !retry {
+			// Counted and logged, never silent; retrying cannot help.
+			d.count(r.Platform, "failed")
+			d.Log.Error("alert change refused by chat", "route", r.name(), "alert", a.ID, "revision", a.Revision, "err", err)
+			return nil
+		}
+		if i+1 >= attempts {
+			d.count(r.Platform, "deferred")
+			return err
+		}
+		if after <= 0 {
+			after = time.Duration(1<<i) * time.Second
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(after):
+		}
+	}
+}
+
+func (d *Dispatcher) count(platform, result string) {
+	if d.Sent != nil {
+		d.Sent.WithLabelValues(platform, result).Inc()
+	}
+}

@@ -1,0 +1,181 @@
+package notify_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/quartermaster-ops/quartermaster/bot/notify"
+	"github.com/quartermaster-ops/quartermaster/pipeline/alert"
+	"github.com/quartermaster-ops/quartermaster/pipeline/score"
+	"github.com/quartermaster-ops/quartermaster/store"
+	"github.com/quartermaster-ops/quartermaster/store/redistest"
+)
+
+func TestMain(m *testing.M) { redistest.Main(m) }
+
+// recorder is a chat platform that remembers what it was asked to do.
+type recorder struct {
+	mu    sync.Mutex
+	calls []call
+	fail  func(n int) error // the error for the n-th call (from 0), or nil
+}
+
+type call struct {
+	channel  string
+	revision int64
+	edit     bool
+}
+
+func (r *recorder) Notify(_ context.Context, channel string, a alert.Alert, prev *notify.Ref) (notify.Ref, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := len(r.calls)
+	r.calls = append(r.calls, call{channel, a.Revision, prev != nil})
+	if r.fail != nil {
+		if err := r.fail(n); err != nil {
+			return notify.Ref{}, err
+		}
+	}
+	if prev != nil {
+		return *prev, nil
+	}
+	return notify.Ref{Channel: channel, Message: a.ID, Thread: a.ID}, nil
+}
+
+func (r *recorder) sent() []call {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]call(nil), r.calls...)
+}
+
+func setup(t *testing.T) (*store.Store, *alert.Manager) {
+	rdb, prefix := redistest.Client(t)
+	st := store.New(rdb, prefix, 1, store.Options{})
+	return st, alert.NewManager(st, func() time.Time { return time.Date(2026, 11, 27, 6, 0, 0, 0, time.UTC) }, nil)
+}
+
+func dispatcher(st *store.Store, consumer string, rec notify.Notifier) *notify.Dispatcher {
+	return &notify.Dispatcher{
+		St: st, Notifiers: map[string]notify.Notifier{"slack": rec}, Group: "notify", Consumer: consumer,
+		Block: 20 * time.Millisecond, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Attempts: 3,
+		Routes: []notify.Route{
+			{Platform: "slack", Channel: "war-room", Match: func(a alert.Alert) bool { return a.Tier == score.Critical }},
+			{Platform: "slack", Channel: "planners"},
+		},
+	}
+}
+
+func fire(t *testing.T, m *alert.Manager, tier score.Tier, revenue float64) {
+	t.Helper()
+	if _, err := m.Fire(context.Background(), alert.Candidate{Kind: alert.KindStockout, SKU: "SKU1", Site: "DC1",
+		Tier: tier, RevenueAtRisk: revenue, ActionKey: "reorder", Owner: "ana"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// run starts dispatchers until they have delivered want calls in total.
+func run(t *testing.T, rec *recorder, want int, ds ...*notify.Dispatcher) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, d := range ds {
+		wg.Add(1)
+		go func() { defer wg.Done(); d.Run(ctx) }()
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(rec.sent()) < want && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond) // anything extra would show now
+	cancel()
+	wg.Wait()
+}
+
+func TestOneMessagePerAlertEditedInPlace(t *testing.T) {
+	st, m := setup(t)
+	rec := &recorder{}
+	d := dispatcher(st, "r1", rec)
+	if err := d.Prepare(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	fire(t, m, score.Actionable, 3000) // rev 1: planners only
+	fire(t, m, score.Critical, 30000)  // rev 2: escalated, both rooms
+	run(t, rec, 3, d)
+	got := rec.sent()
+	want := []call{{"planners", 1, false}, {"war-room", 2, false}, {"planners", 2, true}}
+	if len(got) != len(want) {
+		t.Fatalf("calls %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("call %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+
+	// A restarted bot (a new dispatcher, same consumer) edits the same
+	// messages for the next change and posts nothing twice.
+	fire(t, m, score.Info, 300) // rev 3: de-escalated, planners only
+	rec2 := &recorder{}
+	run(t, rec2, 1, dispatcher(st, "r1", rec2))
+	if got := rec2.sent(); len(got) != 1 || got[0] != (call{"planners", 3, true}) {
+		t.Errorf("after restart: %+v, want one edit of the planners message", got)
+	}
+}
+
+// Two replicas in one group deliver every change once between them.
+func TestReplicasDeliverOnce(t *testing.T) {
+	st, m := setup(t)
+	rec := &recorder{}
+	a, b := dispatcher(st, "r1", rec), dispatcher(st, "r2", rec)
+	if err := a.Prepare(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		fire(t, m, score.Actionable, float64(1000*(i+1)*2))
+	}
+	run(t, rec, 5, a, b)
+	seen := map[int64]int{}
+	for _, c := range rec.sent() {
+		seen[c.revision]++
+	}
+	for rev, n := range seen {
+		if n != 1 {
+			t.Errorf("revision %d sent %d times", rev, n)
+		}
+	}
+	if len(seen) != 5 {
+		t.Errorf("revisions sent: %v, want 5", seen)
+	}
+}
+
+func TestRetriesAndRefusals(t *testing.T) {
+	st, m := setup(t)
+	// Rate limited twice, then through: one message, three calls.
+	rec := &recorder{fail: func(n int) error {
+		if n < 2 {
+			return &notify.Error{Retryable: true, RetryAfter: 10 * time.Millisecond, Err: errors.New("rate limited")}
+		}
+		return nil
+	}}
+	d := dispatcher(st, "r1", rec)
+	d.Prepare(context.Background())
+	fire(t, m, score.Actionable, 3000)
+	run(t, rec, 3, d)
+	if got := rec.sent(); len(got) != 3 {
+		t.Fatalf("calls %+v, want 3 (two rate limited)", got)
+	}
+	// Refused for good (no permission): counted, not retried, the stream
+	// moves on.
+	refused := &recorder{fail: func(int) error { return &notify.Error{Err: errors.New("missing_scope")} }}
+	d2 := dispatcher(st, "r1", refused)
+	fire(t, m, score.Actionable, 9000)
+	run(t, refused, 1, d2)
+	if got := refused.sent(); len(got) != 1 {
+		t.Errorf("refused calls %+v, want exactly 1", got)
+	}
+}
