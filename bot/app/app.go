@@ -59,6 +59,7 @@ type App struct {
 	runner   *detect.Runner
 	dispatch *notify.Dispatcher
 	alerts   *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
 	handler  http.Handler
 
 	mu   sync.Mutex
@@ -79,7 +80,12 @@ func New(ctx context.Context, opt Options) (*App, error) {
 	a.alerts = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "qm_alert_changes_total", Help: "Alert revisions written, by kind, tier and change.",
 	}, []string{"kind", "tier", "change"})
-	reg.MustRegister(a.alerts)
+	a.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "qm_decision_latency_seconds",
+		Help:    "Time from an alert's first detection to its acknowledgement, and to its resolution (recovery, by auto or people).",
+		Buckets: prometheus.ExponentialBuckets(60, 2, 14), // 1 minute to about 11 days
+	}, []string{"stage", "resolved_by"})
+	reg.MustRegister(a.alerts, a.latency)
 
 	mgr := alert.NewManager(st, opt.Now, a.notify)
 	pol := DetectPolicy(cfg)
@@ -126,11 +132,22 @@ func (a *App) afterBatch(mgr *alert.Manager) consume.AppliedFunc {
 	}
 }
 
-// notify counts alert changes; delivery to chat reads them back from the
-// alert stream (see notify.Dispatcher), so a crash between the two loses
-// nothing.
+// notify counts alert changes and the decision latencies they close;
+// delivery to chat reads them back from the alert stream (see
+// notify.Dispatcher), so a crash between the two loses nothing.
 func (a *App) notify(_ context.Context, al alert.Alert) {
 	a.alerts.WithLabelValues(al.Kind, string(al.Tier), string(al.Change)).Inc()
+	since := al.DetectedAt.Sub(al.FirstDetectedAt).Seconds()
+	switch al.Change {
+	case alert.Acknowledge:
+		a.latency.WithLabelValues("acknowledgement", "").Observe(since)
+	case alert.ResolvedChg:
+		by := "auto"
+		if al.AcknowledgedBy != "" {
+			by = "people"
+		}
+		a.latency.WithLabelValues("recovery", by).Observe(since)
+	}
 }
 
 // chat builds the dispatcher of alert changes to the configured routes.
