@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -79,4 +80,29 @@ func (s *Store) AlertLog(ctx context.Context, after string, count int64) ([]Aler
 		out = append(out, AlertEntry{ID: m.ID, Record: []byte(v)})
 	}
 	return out, nil
+}
+
+// AlertPending is the hash of conditions waiting out their `for` duration:
+// fingerprint -> first sighting (unix ms).
+func (k Keys) AlertPending() string { return "{" + k.Alerts() + "}:pending" }
+
+// PendingSince records now as the first sighting of fp unless one is
+// recorded, and returns the first sighting.
+func (s *Store) PendingSince(ctx context.Context, fp string, now time.Time) (time.Time, error) {
+	if err := s.rdb.HSetNX(ctx, s.keys.AlertPending(), fp, now.UnixMilli()).Err(); err != nil {
+		return time.Time{}, fmt.Errorf("record pending alert %s: %w", fp, err)
+	}
+	ms, err := s.rdb.HGet(ctx, s.keys.AlertPending(), fp).Int64()
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read pending alert %s: %w", fp, err)
+	}
+	return time.UnixMilli(ms).UTC(), nil
+}
+
+// ClearPending forgets a pending condition.
+func (s *Store) ClearPending(ctx context.Context, fp string) error {
+	if err := s.rdb.HDel(ctx, s.keys.AlertPending(), fp).Err(); err != nil {
+		return fmt.Errorf("clear pending alert %s: %w", fp, err)
+	}
+	return nil
 }

@@ -88,6 +88,7 @@ func New(ctx context.Context, opt Options) (*App, error) {
 	reg.MustRegister(a.alerts, a.latency)
 
 	mgr := alert.NewManager(st, opt.Now, a.notify)
+	mgr.For = time.Duration(cfg.Alerts.For)
 	pol := DetectPolicy(cfg)
 	detectors := []detect.Detector{detect.Stockout{}, detect.Late{}, detect.Anomaly{}}
 	metrics := consume.NewMetrics(reg)

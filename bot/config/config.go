@@ -21,6 +21,7 @@ type Config struct {
 	Ingest     Ingest            `yaml:"ingest"`
 	Stock      Stock             `yaml:"stock"`
 	Exceptions Exceptions        `yaml:"exceptions"`
+	Alerts     Alerts            `yaml:"alerts"`
 	Tiers      score.Policy      `yaml:"tiers"`
 	Owners     Owners            `yaml:"owners"`
 	Routes     []Route           `yaml:"routes"`
@@ -47,6 +48,21 @@ type Stock struct {
 	DefaultLeadTimeDays float64            `yaml:"default_lead_time_days"` // when the SKU's master data has none
 	ServiceLevel        map[string]float64 `yaml:"service_level"`          // cycle service level by SKU class, for safety stock
 	SweepInterval       Duration           `yaml:"sweep_interval"`         // full re-evaluation of every SKU-site
+}
+
+// Alerts tunes the alert lifecycle.
+type Alerts struct {
+	// For is how long a new condition must hold before its alert fires, so
+	// that one noisy event pages nobody; 0 fires at once.
+	For Duration `yaml:"for"`
+}
+
+// Validate checks the lifecycle settings.
+func (a Alerts) Validate() error {
+	if a.For < 0 {
+		return errorf("for", "%s, want 0 or more", a.For)
+	}
+	return nil
 }
 
 // Exceptions say when a supply or demand change becomes an alert.
@@ -202,6 +218,9 @@ func (c Config) Validate() error {
 	}
 	if err := c.Exceptions.Validate(); err != nil {
 		return in("exceptions", err)
+	}
+	if err := c.Alerts.Validate(); err != nil {
+		return in("alerts", err)
 	}
 	if err := c.Tiers.Validate(); err != nil {
 		return in("tiers", err)

@@ -14,6 +14,15 @@ type Store interface {
 	WriteAlert(ctx context.Context, fp string, rev int64, record []byte) (bool, error)
 }
 
+// PendingStore remembers since when a condition has held before its alert
+// fires, shared by every replica. store.Store implements it.
+type PendingStore interface {
+	// PendingSince records now as the first sighting of fp unless there is
+	// one already, and returns the first sighting.
+	PendingSince(ctx context.Context, fp string, now time.Time) (time.Time, error)
+	ClearPending(ctx context.Context, fp string) error
+}
+
 // NotifyFunc is called with every revision this process wrote. Because the
 // write is compare-and-set, exactly one replica is told of each revision.
 type NotifyFunc func(ctx context.Context, a Alert)
@@ -23,6 +32,12 @@ type Manager struct {
 	st     Store
 	now    func() time.Time
 	notify NotifyFunc
+
+	// For is how long a new condition must hold before its alert fires
+	// (Prometheus's `for`): one noisy event then pages nobody. While it
+	// waits the alert is pending and nothing is written to the stream.
+	// Zero fires at once. Setting it needs a store that is a PendingStore.
+	For time.Duration
 }
 
 // NewManager returns a Manager. now is the detection clock.
@@ -52,6 +67,9 @@ func (m *Manager) Fire(ctx context.Context, c Candidate) (*Alert, error) {
 			Evidence: c.Evidence, StockoutDate: c.StockoutDate, DaysOfSupply: c.DaysOfSupply,
 		}
 		if cur == nil || cur.State == Resolved {
+			if !m.held(ctx, fp, now) {
+				return nil
+			}
 			next.Episode = 1
 			if cur != nil {
 				next.Episode = cur.Episode + 1
@@ -74,9 +92,29 @@ func (m *Manager) Fire(ctx context.Context, c Candidate) (*Alert, error) {
 	})
 }
 
+// held reports whether a new condition has held for m.For. A store error
+// errs on the side of firing: a page too early beats a page lost.
+func (m *Manager) held(ctx context.Context, fp string, now time.Time) bool {
+	ps, ok := m.st.(PendingStore)
+	if m.For <= 0 || !ok {
+		return true
+	}
+	first, err := ps.PendingSince(ctx, fp, now)
+	if err != nil || now.Sub(first) >= m.For {
+		ps.ClearPending(ctx, fp)
+		return true
+	}
+	return false
+}
+
 // Clear records that the condition of fingerprint fp no longer holds,
 // resolving the alert if it is open. triggers are the events that cleared it.
 func (m *Manager) Clear(ctx context.Context, fp string, triggers []string) (*Alert, error) {
+	if ps, ok := m.st.(PendingStore); ok && m.For > 0 {
+		if err := ps.ClearPending(ctx, fp); err != nil {
+			return nil, err
+		}
+	}
 	return m.update(ctx, fp, func(cur *Alert) *Alert {
 		if cur == nil || cur.State == Resolved {
 			return nil

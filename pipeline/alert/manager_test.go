@@ -141,3 +141,47 @@ func TestParseID(t *testing.T) {
 		}
 	}
 }
+
+// With a `for` duration, a condition must hold that long before it fires;
+// one that clears in between starts over.
+func TestForDuration(t *testing.T) {
+	st := newStore(t)
+	ctx := context.Background()
+	now := t0
+	m := alert.NewManager(st, func() time.Time { return now }, nil)
+	m.For = 10 * time.Minute
+	c := candidate(score.Critical, 30000, "2026-11-28")
+	fp := alert.Fingerprint(c.Kind, c.SKU, c.Site)
+	steps := []struct {
+		at    time.Duration
+		clear bool
+		fires bool
+	}{
+		{0, false, false},                // first seen: pending
+		{5 * time.Minute, false, false},  // still pending
+		{6 * time.Minute, true, false},   // cleared: forgotten
+		{7 * time.Minute, false, false},  // seen again: pending from 7m
+		{16 * time.Minute, false, false}, // 9 minutes held
+		{17 * time.Minute, false, true},  // 10 minutes held: fires
+	}
+	for _, s := range steps {
+		now = t0.Add(s.at)
+		if s.clear {
+			if _, err := m.Clear(ctx, fp, nil); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		a, err := m.Fire(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (a != nil) != s.fires {
+			t.Fatalf("at %s: fired %v, want %v", s.at, a != nil, s.fires)
+		}
+	}
+	log, _ := st.AlertLog(ctx, "", 10)
+	if len(log) != 1 {
+		t.Errorf("%d revisions on the stream, want 1 (pending is never written)", len(log))
+	}
+}
