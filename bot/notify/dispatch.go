@@ -170,6 +170,13 @@ func (d *Dispatcher) deliver(ctx context.Context, r Route, n Notifier, a alert.A
 			return nil
 		}
 		retry, after := Retryable(err)
+		if !retry && prev != nil {
+			// The message to edit is gone (deleted by someone) or cannot
+			// be edited: post the alert afresh rather than lose the change.
+			d.Log.Warn("could not edit the alert's message; posting it again", "route", r.name(), "alert", a.ID, "err", err)
+			prev = nil
+			continue
+		}
 		if !retry {
 			// Counted and logged, never silent; retrying cannot help.
 			d.count(r.Platform, "failed")

@@ -169,13 +169,14 @@ func TestRetriesAndRefusals(t *testing.T) {
 	if got := rec.sent(); len(got) != 3 {
 		t.Fatalf("calls %+v, want 3 (two rate limited)", got)
 	}
-	// Refused for good (no permission): counted, not retried, the stream
-	// moves on.
+	// Refused for good (no permission): the edit is tried once as a new
+	// post, in case the message was deleted; then it is counted, not
+	// retried, and the stream moves on.
 	refused := &recorder{fail: func(int) error { return &notify.Error{Err: errors.New("missing_scope")} }}
 	d2 := dispatcher(st, "r1", refused)
 	fire(t, m, score.Actionable, 9000)
-	run(t, refused, 1, d2)
-	if got := refused.sent(); len(got) != 1 {
-		t.Errorf("refused calls %+v, want exactly 1", got)
+	run(t, refused, 2, d2)
+	if got := refused.sent(); len(got) != 2 || !got[0].edit || got[1].edit {
+		t.Errorf("refused calls %+v, want an edit then one new post", got)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/quartermaster-ops/quartermaster/bot/app"
 	"github.com/quartermaster-ops/quartermaster/bot/config"
+	"github.com/quartermaster-ops/quartermaster/bot/slack"
 	"github.com/quartermaster-ops/quartermaster/pipeline/sim"
 )
 
@@ -102,7 +104,7 @@ func runBot(ctx context.Context, g *globals, o botOptions) error {
 	}
 	a, err := app.New(ctx, app.Options{
 		Config: cfg, Env: env, Redis: rdb, Listen: o.listen, Consumer: o.consumer,
-		Now: now, Out: g.stdout, Log: log,
+		Now: now, Out: g.stdout, Log: log, Notifiers: chatNotifiers(env, log),
 	})
 	if err != nil {
 		return err
@@ -140,14 +142,27 @@ func demoPortDelay(speed float64) time.Duration {
 	return time.Duration(5 * speed * float64(time.Second))
 }
 
+// chatNotifiers builds a notifier for each chat platform with a token.
+func chatNotifiers(env config.Env, log *slog.Logger) []app.PlatformNotifier {
+	var out []app.PlatformNotifier
+	if env.SlackBotToken != "" {
+		opts := []slack.Option{slack.WithLogger(log)}
+		if env.SlackAPIURL != "" {
+			opts = append(opts, slack.WithAPIURL(env.SlackAPIURL))
+		}
+		out = append(out, app.PlatformNotifier{Platform: config.PlatformSlack, Notifier: slack.New(env.SlackBotToken, opts...)})
+	}
+	return out
+}
+
 func startupLines(env config.Env, redisDesc string) []string {
 	lines := []string{"redis: " + redisDesc}
 	for _, l := range env.Summary() {
 		switch {
 		case strings.HasPrefix(l, "redis:"):
 			continue
-		case strings.HasPrefix(l, "chat:") && l != "chat: console (no SLACK_BOT_TOKEN or DISCORD_BOT_TOKEN)":
-			l = "chat: console (Slack and Discord adapters are not in this build yet; tokens ignored)"
+		case strings.HasPrefix(l, "chat:") && env.DiscordBotToken != "":
+			l += " (the Discord adapter is not in this build yet: discord routes print on the console)"
 		case strings.HasPrefix(l, "llm:"):
 			l = "llm: templates (the LLM layer is not in this build yet)"
 		}

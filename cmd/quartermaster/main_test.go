@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -241,5 +243,80 @@ func TestForecastCommand(t *testing.T) {
 	}
 	if _, _, err := cli(context.Background(), nil, "forecast", "--in", in); err == nil {
 		t.Error("forecast without --out and --horizon succeeded")
+	}
+}
+
+// With a Slack token, `run` posts alerts to the routed Slack channel (a
+// stand-in Slack Web API here) and edits them as they change.
+func TestRunPostsToSlack(t *testing.T) {
+	var mu sync.Mutex
+	calls := map[string]int{}
+	var firstText string
+	slackAPI := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		mu.Lock()
+		calls[r.URL.Path]++
+		if r.URL.Path == "/chat.postMessage" && firstText == "" {
+			firstText = r.Form.Get("text")
+		}
+		mu.Unlock()
+		fmt.Fprintf(w, `{"ok":true,"channel":"C123","ts":"1700000000.%06d"}`, calls[r.URL.Path])
+	}))
+	defer slackAPI.Close()
+
+	srv, err := redistest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Stop)
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "qm.yaml")
+	os.WriteFile(cfgPath, []byte("routes:\n  - platform: slack\n    channel: C123\n    tiers: [critical, actionable, info]\n"), 0o644)
+	env := map[string]string{"REDIS_URL": srv.URL(), "SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_API_URL": slackAPI.URL + "/", "QM_CONFIG": cfgPath}
+
+	// 30 on hand, 20 a day sold over four weeks: a stockout tomorrow.
+	now := time.Now().UTC()
+	today := now.Truncate(24 * time.Hour)
+	var b strings.Builder
+	at := today.AddDate(0, 0, -40).Format(time.RFC3339)
+	fmt.Fprintf(&b, `{"id":"m1","type":"masterdata.site","occurred_at":%q,"source":"erp","site":"DC1","name":"East","region":"east"}`+"\n", at)
+	fmt.Fprintf(&b, `{"id":"m2","type":"masterdata.sku","occurred_at":%q,"source":"erp","sku":"SKU1","name":"Widget","unit_cost":20,"unit_price":50,"class":"A","lead_time_days":14}`+"\n", at)
+	for i := 1; i <= 28; i++ {
+		fmt.Fprintf(&b, `{"id":"o%d","type":"order.created","occurred_at":%q,"source":"erp","order":"O%d","sku":"SKU1","site":"DC1","qty":20}`+"\n", i, today.AddDate(0, 0, -i).Add(10*time.Hour).Format(time.RFC3339), i)
+	}
+	fmt.Fprintf(&b, `{"id":"s1","type":"inventory.snapshot","occurred_at":%q,"source":"wms","sku":"SKU1","site":"DC1","on_hand":30}`+"\n", now.Add(-time.Hour).Format(time.RFC3339))
+	file := filepath.Join(dir, "events.jsonl")
+	os.WriteFile(file, []byte(b.String()), 0o644)
+
+	ctx, stop := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() {
+		_, _, err := cli(ctx, env, "run", "--listen", "", "--consumer", "c1")
+		ran <- err
+	}()
+	if _, _, err := cli(context.Background(), env, "ingest", file); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		mu.Lock()
+		posted := calls["/chat.postMessage"]
+		mu.Unlock()
+		if posted > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no message reached Slack")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	stop()
+	if err := <-ran; err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(firstText, "SKU1") {
+		t.Errorf("first Slack message text %q does not name the SKU", firstText)
 	}
 }
