@@ -179,9 +179,10 @@ func TestEndToEnd(t *testing.T) {
 	if ev := a["evidence"].(map[string]any); ev["on_hand"] != 30.0 || ev["daily_demand"] != 20.0 {
 		t.Errorf("evidence = %v", ev)
 	}
-	if !strings.Contains(r.console.String(), "CRITICAL") || !strings.Contains(r.console.String(), "SKU1@DC1") {
-		t.Errorf("console shows %q", r.console.String())
-	}
+	// Chat delivery reads the alert stream back, a moment later.
+	waitFor(t, "the alert on the console", func() bool {
+		return strings.Contains(r.console.String(), "CRITICAL") && strings.Contains(r.console.String(), "SKU1@DC1")
+	})
 
 	// The bad event is quarantined with its reason, not lost.
 	waitFor(t, "quarantine", func() bool {
@@ -198,6 +199,7 @@ func TestEndToEnd(t *testing.T) {
 		all := alerts(t, r.app.Store)
 		return all[len(all)-1]["state"] == "resolved"
 	})
+	waitFor(t, "the resolution on the console", func() bool { return strings.Contains(r.console.String(), "resolved") })
 	all := alerts(t, r.app.Store)
 	if len(all) != 2 || all[1]["id"] != a["id"] || !reflect.DeepEqual(all[1]["trigger_event_ids"], []any{"r1"}) {
 		t.Errorf("alert stream = %v", all)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/quartermaster-ops/quartermaster/bot/app"
 	"github.com/quartermaster-ops/quartermaster/bot/config"
+	"github.com/quartermaster-ops/quartermaster/bot/discord"
 	"github.com/quartermaster-ops/quartermaster/bot/slack"
 	"github.com/quartermaster-ops/quartermaster/pipeline/sim"
 )
@@ -102,9 +103,13 @@ func runBot(ctx context.Context, g *globals, o botOptions) error {
 		cfg.Ingest.Block = config.Duration(200 * time.Millisecond)
 		producer = &app.Producer{Sim: s, Clock: clock, Speed: o.speed}
 	}
+	notifiers, err := chatNotifiers(env, log)
+	if err != nil {
+		return err
+	}
 	a, err := app.New(ctx, app.Options{
 		Config: cfg, Env: env, Redis: rdb, Listen: o.listen, Consumer: o.consumer,
-		Now: now, Out: g.stdout, Log: log, Notifiers: chatNotifiers(env, log),
+		Now: now, Out: g.stdout, Log: log, Notifiers: notifiers,
 	})
 	if err != nil {
 		return err
@@ -143,7 +148,7 @@ func demoPortDelay(speed float64) time.Duration {
 }
 
 // chatNotifiers builds a notifier for each chat platform with a token.
-func chatNotifiers(env config.Env, log *slog.Logger) []app.PlatformNotifier {
+func chatNotifiers(env config.Env, log *slog.Logger) ([]app.PlatformNotifier, error) {
 	var out []app.PlatformNotifier
 	if env.SlackBotToken != "" {
 		opts := []slack.Option{slack.WithLogger(log)}
@@ -152,7 +157,14 @@ func chatNotifiers(env config.Env, log *slog.Logger) []app.PlatformNotifier {
 		}
 		out = append(out, app.PlatformNotifier{Platform: config.PlatformSlack, Notifier: slack.New(env.SlackBotToken, opts...)})
 	}
-	return out
+	if env.DiscordBotToken != "" {
+		n, err := discord.New(env.DiscordBotToken, discord.WithLogger(log))
+		if err != nil {
+			return nil, fmt.Errorf("discord: %w", err)
+		}
+		out = append(out, app.PlatformNotifier{Platform: config.PlatformDiscord, Notifier: n})
+	}
+	return out, nil
 }
 
 func startupLines(env config.Env, redisDesc string) []string {
@@ -161,8 +173,6 @@ func startupLines(env config.Env, redisDesc string) []string {
 		switch {
 		case strings.HasPrefix(l, "redis:"):
 			continue
-		case strings.HasPrefix(l, "chat:") && env.DiscordBotToken != "":
-			l += " (the Discord adapter is not in this build yet: discord routes print on the console)"
 		case strings.HasPrefix(l, "llm:"):
 			l = "llm: templates (the LLM layer is not in this build yet)"
 		}

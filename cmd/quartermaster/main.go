@@ -103,7 +103,7 @@ YAML file (--config or QM_CONFIG). Start with: quartermaster demo`),
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "debug, info, warn or error")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
-		newDemo(g), newRun(g), newIngest(g), newReplay(g), newQuarantine(g), newForecast(g), newKPI(g), newWhatIf(g), newConfig(g), newVersion(g),
+		newDemo(g), newRun(g), newIngest(g), newReplay(g), newQuarantine(g), newForecast(g), newKPI(g), newWhatIf(g), newAudit(g), newConfig(g), newVersion(g),
 	)
 	return root
 }

@@ -43,7 +43,7 @@ func cli(ctx context.Context, env map[string]string, args ...string) (stdout, st
 func TestHelpForEveryCommand(t *testing.T) {
 	for _, args := range [][]string{
 		{"--help"}, {"demo", "--help"}, {"run", "--help"}, {"ingest", "--help"}, {"replay", "--help"},
-		{"quarantine", "--help"}, {"quarantine", "list", "--help"}, {"quarantine", "replay", "--help"}, {"forecast", "--help"}, {"kpi", "--help"}, {"whatif", "--help"}, {"config", "--help"}, {"version", "--help"},
+		{"quarantine", "--help"}, {"quarantine", "list", "--help"}, {"quarantine", "replay", "--help"}, {"forecast", "--help"}, {"kpi", "--help"}, {"whatif", "--help"}, {"audit", "verify", "--help"}, {"audit", "list", "--help"}, {"config", "--help"}, {"version", "--help"},
 	} {
 		out, _, err := cli(context.Background(), nil, args...)
 		if err != nil || !strings.Contains(out, "Usage:") {
