@@ -126,7 +126,7 @@ func (a *App) afterBatch(mgr *alert.Manager) consume.AppliedFunc {
 	return func(ctx context.Context, out consume.Outcome) {
 		a.runner.Mark(ctx, out.Touched)
 		for _, ack := range out.Acks {
-			if _, err := mgr.Acknowledge(ctx, ack.Alert, ack.By, []string{ack.ID}); err != nil {
+			if _, err := mgr.Acknowledge(ctx, ack.Alert, ack.By, ack.Note, []string{ack.ID}); err != nil {
 				a.opt.Log.Warn("acknowledge alert", "alert", ack.Alert, "event", ack.ID, "err", err)
 			}
 		}

@@ -54,8 +54,14 @@ func Format(a alert.Alert) string {
 		fmt.Fprintf(&b, "  %.1f days of supply", *a.DaysOfSupply)
 	}
 	fmt.Fprintf(&b, "  %s at risk  -> %s  owner %s", Money(a.RevenueAtRisk), a.RecommendedAction, a.Owner)
-	if a.State == alert.Acknowledged {
+	switch {
+	case a.State == alert.Acknowledged:
 		fmt.Fprintf(&b, "  (acknowledged by %s)", a.AcknowledgedBy)
+	case a.State == alert.Snoozed && a.SnoozedUntil != nil:
+		fmt.Fprintf(&b, "  (snoozed until %s)", a.SnoozedUntil.Format("Jan 02 15:04"))
+	}
+	if a.Assignee != "" {
+		fmt.Fprintf(&b, "  (assigned to %s)", a.Assignee)
 	}
 	fmt.Fprintf(&b, "  [%s]", a.ID)
 	return b.String()

@@ -49,6 +49,9 @@ const (
 	Deescalated Change = "deescalated"
 	Updated     Change = "updated"
 	Acknowledge Change = "acknowledged"
+	SnoozedChg  Change = "snoozed"
+	Woke        Change = "woke" // a snooze ended
+	Assigned    Change = "assigned"
 	ResolvedChg Change = "resolved"
 )
 
@@ -69,6 +72,9 @@ type Alert struct {
 	FirstDetectedAt   time.Time           `json:"first_detected_at"`  // when the episode began
 	ResolvedAt        *time.Time          `json:"resolved_at,omitempty"`
 	AcknowledgedBy    string              `json:"acknowledged_by,omitempty"`
+	Note              string              `json:"note,omitempty"` // the acknowledgement's note; partner or user text, untrusted
+	SnoozedUntil      *time.Time          `json:"snoozed_until,omitempty"`
+	Assignee          string              `json:"assignee,omitempty"`
 	TriggerEventIDs   []string            `json:"trigger_event_ids"`
 	Score             float64             `json:"score"`
 	RevenueAtRisk     float64             `json:"revenue_at_risk"`

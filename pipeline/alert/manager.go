@@ -79,14 +79,23 @@ func (m *Manager) Fire(ctx context.Context, c Candidate) (*Alert, error) {
 			return &next
 		}
 		chg := material(cur, &c)
+		snoozeOver := cur.State == Snoozed && cur.SnoozedUntil != nil && !now.Before(*cur.SnoozedUntil)
+		if chg == "" && snoozeOver {
+			chg = Woke
+		}
 		if chg == "" {
 			return nil
 		}
 		next.ID, next.Episode, next.FirstDetectedAt = cur.ID, cur.Episode, cur.FirstDetectedAt
 		next.State, next.AcknowledgedBy, next.Change = cur.State, cur.AcknowledgedBy, chg
-		if chg == Escalated && cur.State == Acknowledged {
-			// A risk that grew after it was acknowledged needs eyes again.
-			next.State, next.AcknowledgedBy = Firing, ""
+		next.Note, next.Assignee, next.SnoozedUntil = cur.Note, cur.Assignee, cur.SnoozedUntil
+		switch {
+		case chg == Escalated && (cur.State == Acknowledged || cur.State == Snoozed):
+			// A risk that grew after it was acknowledged or snoozed needs
+			// eyes again: the snooze ends early.
+			next.State, next.AcknowledgedBy, next.SnoozedUntil = Firing, "", nil
+		case snoozeOver:
+			next.State, next.SnoozedUntil = Firing, nil
 		}
 		return &next
 	})
@@ -128,19 +137,56 @@ func (m *Manager) Clear(ctx context.Context, fp string, triggers []string) (*Ale
 	})
 }
 
-// Acknowledge marks the alert episode id acknowledged by who. An
-// acknowledgement of an older episode or a resolved alert changes nothing.
-func (m *Manager) Acknowledge(ctx context.Context, id, who string, triggers []string) (*Alert, error) {
+// Acknowledge marks the alert episode id acknowledged by who, with an
+// optional note. An acknowledgement of an older episode or a resolved
+// alert changes nothing.
+func (m *Manager) Acknowledge(ctx context.Context, id, who, note string, triggers []string) (*Alert, error) {
+	return m.act(ctx, id, triggers, func(cur *Alert) bool {
+		if cur.State == Acknowledged {
+			return false
+		}
+		cur.State, cur.Change, cur.AcknowledgedBy, cur.Note, cur.SnoozedUntil = Acknowledged, Acknowledge, who, note, nil
+		return true
+	})
+}
+
+// Snooze quiets the alert episode id until d from now: it stays open but
+// pages nobody. The snooze ends early when the alert escalates.
+func (m *Manager) Snooze(ctx context.Context, id, who string, d time.Duration) (*Alert, error) {
+	until := m.now().UTC().Add(d)
+	return m.act(ctx, id, nil, func(cur *Alert) bool {
+		cur.State, cur.Change, cur.SnoozedUntil = Snoozed, SnoozedChg, &until
+		cur.Note = "snoozed by " + who + " for " + d.String()
+		return true
+	})
+}
+
+// Assign gives the alert episode id to assignee.
+func (m *Manager) Assign(ctx context.Context, id, assignee string) (*Alert, error) {
+	return m.act(ctx, id, nil, func(cur *Alert) bool {
+		if cur.Assignee == assignee {
+			return false
+		}
+		cur.Assignee, cur.Change = assignee, Assigned
+		return true
+	})
+}
+
+// act applies a person's change to the open episode id; change reports
+// whether anything changed.
+func (m *Manager) act(ctx context.Context, id string, triggers []string, change func(next *Alert) bool) (*Alert, error) {
 	fp, episode, err := ParseID(id)
 	if err != nil {
 		return nil, err
 	}
 	return m.update(ctx, fp, func(cur *Alert) *Alert {
-		if cur == nil || cur.Episode != episode || cur.State == Resolved || cur.State == Acknowledged {
+		if cur == nil || cur.Episode != episode || cur.State == Resolved {
 			return nil
 		}
 		next := *cur
-		next.State, next.Change, next.AcknowledgedBy = Acknowledged, Acknowledge, who
+		if !change(&next) {
+			return nil
+		}
 		next.DetectedAt = m.now().UTC()
 		next.TriggerEventIDs = nonNil(triggers)
 		return &next

@@ -47,7 +47,7 @@ func TestLifecycle(t *testing.T) {
 		{"revenue beyond 10%: updated", func() (*alert.Alert, error) { return m.Fire(ctx, candidate(score.Actionable, 3500, "2026-12-02")) }, alert.Updated, alert.Firing},
 		{"new stockout date: updated", func() (*alert.Alert, error) { return m.Fire(ctx, candidate(score.Actionable, 3500, "2026-12-01")) }, alert.Updated, alert.Firing},
 		{"acknowledge", func() (*alert.Alert, error) {
-			return m.Acknowledge(ctx, alert.ID(alert.Fingerprint(alert.KindStockout, "SKU1", "DC1"), 1), "ana", []string{"ack-1"})
+			return m.Acknowledge(ctx, alert.ID(alert.Fingerprint(alert.KindStockout, "SKU1", "DC1"), 1), "ana", "on it", []string{"ack-1"})
 		}, alert.Acknowledge, alert.Acknowledged},
 		{"update keeps the acknowledgement", func() (*alert.Alert, error) { return m.Fire(ctx, candidate(score.Actionable, 5000, "2026-12-01")) }, alert.Updated, alert.Acknowledged},
 		{"escalation re-opens it", func() (*alert.Alert, error) { return m.Fire(ctx, candidate(score.Critical, 15000, "2026-12-01")) }, alert.Escalated, alert.Firing},
@@ -183,5 +183,50 @@ func TestForDuration(t *testing.T) {
 	log, _ := st.AlertLog(ctx, "", 10)
 	if len(log) != 1 {
 		t.Errorf("%d revisions on the stream, want 1 (pending is never written)", len(log))
+	}
+}
+
+func TestSnoozeAndAssign(t *testing.T) {
+	st := newStore(t)
+	ctx := context.Background()
+	now := t0
+	m := alert.NewManager(st, func() time.Time { return now }, nil)
+	a, err := m.Fire(ctx, candidate(score.Actionable, 3000, "2026-12-02"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name   string
+		at     time.Duration
+		do     func() (*alert.Alert, error)
+		change alert.Change
+		state  alert.State
+	}{
+		{"snooze 1h", 0, func() (*alert.Alert, error) { return m.Snooze(ctx, a.ID, "ana", time.Hour) }, alert.SnoozedChg, alert.Snoozed},
+		{"same condition while snoozed", 30 * time.Minute, func() (*alert.Alert, error) { return m.Fire(ctx, candidate(score.Actionable, 3000, "2026-12-02")) }, "", ""},
+		{"the snooze ends", 61 * time.Minute, func() (*alert.Alert, error) { return m.Fire(ctx, candidate(score.Actionable, 3000, "2026-12-02")) }, alert.Woke, alert.Firing},
+		{"snooze 24h", 62 * time.Minute, func() (*alert.Alert, error) { return m.Snooze(ctx, a.ID, "ana", 24*time.Hour) }, alert.SnoozedChg, alert.Snoozed},
+		{"escalation ends it early", 70 * time.Minute, func() (*alert.Alert, error) { return m.Fire(ctx, candidate(score.Critical, 30000, "2026-11-28")) }, alert.Escalated, alert.Firing},
+		{"assign", 71 * time.Minute, func() (*alert.Alert, error) { return m.Assign(ctx, a.ID, "U123") }, alert.Assigned, alert.Firing},
+		{"assign again: nothing", 72 * time.Minute, func() (*alert.Alert, error) { return m.Assign(ctx, a.ID, "U123") }, "", ""},
+	}
+	for _, s := range steps {
+		now = t0.Add(s.at)
+		got, err := s.do()
+		if err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if s.change == "" {
+			if got != nil {
+				t.Errorf("%s: wrote %s", s.name, got.Change)
+			}
+			continue
+		}
+		if got == nil || got.Change != s.change || got.State != s.state {
+			t.Fatalf("%s: got %+v, want %s %s", s.name, got, s.change, s.state)
+		}
+		if s.name == "assign" && got.Assignee != "U123" {
+			t.Errorf("assignee %q", got.Assignee)
+		}
 	}
 }
