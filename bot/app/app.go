@@ -21,11 +21,13 @@ import (
 
 	"github.com/quartermaster-ops/quartermaster/bot/config"
 	"github.com/quartermaster-ops/quartermaster/bot/console"
+	"github.com/quartermaster-ops/quartermaster/bot/interact"
 	"github.com/quartermaster-ops/quartermaster/bot/notify"
 	"github.com/quartermaster-ops/quartermaster/pipeline/alert"
 	"github.com/quartermaster-ops/quartermaster/pipeline/consume"
 	"github.com/quartermaster-ops/quartermaster/pipeline/detect"
 	"github.com/quartermaster-ops/quartermaster/store"
+	"github.com/quartermaster-ops/quartermaster/store/audit"
 )
 
 // Options are everything an App needs from outside. Now is the clock of
@@ -60,6 +62,7 @@ type App struct {
 	dispatch *notify.Dispatcher
 	alerts   *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	people   *interact.Handler // what people ask of alerts from chat
 	handler  http.Handler
 
 	mu   sync.Mutex
@@ -88,6 +91,7 @@ func New(ctx context.Context, opt Options) (*App, error) {
 	reg.MustRegister(a.alerts, a.latency)
 
 	mgr := alert.NewManager(st, opt.Now, a.notify)
+	a.people = &interact.Handler{Alerts: mgr, Roles: cfg.Roles, Audit: audit.New(opt.Redis, cfg.Prefix, audit.Options{Now: opt.Now})}
 	mgr.For = time.Duration(cfg.Alerts.For)
 	pol := DetectPolicy(cfg)
 	detectors := []detect.Detector{detect.Stockout{}, detect.Late{}, detect.Anomaly{}}

@@ -3,12 +3,17 @@ package app
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -24,6 +29,8 @@ import (
 )
 
 func TestMain(m *testing.M) { redistest.Main(m) }
+
+const signingSecret = "test-signing-secret"
 
 // syncBuffer is the console, read while the app writes to it.
 type syncBuffer struct {
@@ -50,12 +57,13 @@ func start(t *testing.T, rdb redis.UniversalClient, prefix string, now time.Time
 	t.Helper()
 	cfg := config.Default()
 	cfg.Prefix = prefix
+	cfg.Roles = map[string]string{"U1": "planner"}
 	cfg.Ingest.Block = config.Duration(50 * time.Millisecond)
 	cfg.Stock.SweepInterval = config.Duration(time.Hour)
 	out := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	a, err := New(context.Background(), Options{
-		Config: cfg, Env: config.Env{IngestToken: "s3cret"}, Redis: rdb, Listen: "127.0.0.1:0",
+		Config: cfg, Env: config.Env{IngestToken: "s3cret", SlackSigningSecret: signingSecret}, Redis: rdb, Listen: "127.0.0.1:0",
 		Consumer: "test", Now: func() time.Time { return now }, Out: out, Log: log,
 	})
 	if err != nil {
@@ -190,6 +198,25 @@ func TestEndToEnd(t *testing.T) {
 		return len(q) == 1 && q[0].Reason == "unknown_sku"
 	})
 
+	// A planner acknowledges it from Slack: a signed button click.
+	click := url.Values{"payload": {`{"type":"block_actions","user":{"id":"U1"},"channel":{"id":"C1"},"container":{"message_ts":"171.1"},` +
+		`"actions":[{"block_id":"qm_actions","action_id":"qm_ack","value":"` + a["id"].(string) + `"}]}`}}.Encode()
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	mac := hmac.New(sha256.New, []byte(signingSecret))
+	mac.Write([]byte("v0:" + ts + ":" + click))
+	req, _ := http.NewRequest("POST", r.base+"/slack/interactions", strings.NewReader(click))
+	req.Header.Set("X-Slack-Request-Timestamp", ts)
+	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("slack click: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	waitFor(t, "the acknowledgement", func() bool {
+		all := alerts(t, r.app.Store)
+		return all[len(all)-1]["state"] == "acknowledged" && all[len(all)-1]["acknowledged_by"] == "U1"
+	})
+
 	// A large receipt clears the risk and resolves the alert, once.
 	code, _ = r.post(t, fmt.Sprintf(`{"id":"r1","type":"inventory.received","occurred_at":%q,"source":"wms","sku":"SKU1","site":"DC1","qty":5000}`, now.Format(time.RFC3339)))
 	if code != http.StatusAccepted {
@@ -201,7 +228,7 @@ func TestEndToEnd(t *testing.T) {
 	})
 	waitFor(t, "the resolution on the console", func() bool { return strings.Contains(r.console.String(), "resolved") })
 	all := alerts(t, r.app.Store)
-	if len(all) != 2 || all[1]["id"] != a["id"] || !reflect.DeepEqual(all[1]["trigger_event_ids"], []any{"r1"}) {
+	if len(all) != 3 || all[2]["id"] != a["id"] || !reflect.DeepEqual(all[2]["trigger_event_ids"], []any{"r1"}) {
 		t.Errorf("alert stream = %v", all)
 	}
 
@@ -220,14 +247,14 @@ func TestEndToEnd(t *testing.T) {
 			t.Errorf("GET %s = %d %s", path, resp.StatusCode, b)
 		}
 		if path == "/metrics" {
-			for _, m := range []string{"qm_events_consumed_total", `qm_events_quarantined_total{reason="unknown_sku"} 1`, "qm_event_processing_latency_seconds_bucket", "qm_consumer_lag", "qm_alert_changes_total", `qm_decision_latency_seconds_count{resolved_by="auto",stage="recovery"} 1`, "qm_notifications_total"} {
+			for _, m := range []string{"qm_events_consumed_total", `qm_events_quarantined_total{reason="unknown_sku"} 1`, "qm_event_processing_latency_seconds_bucket", "qm_consumer_lag", "qm_alert_changes_total", `qm_decision_latency_seconds_count{resolved_by="people",stage="recovery"} 1`, `qm_decision_latency_seconds_count{resolved_by="",stage="acknowledgement"} 1`, "qm_notifications_total"} {
 				if !strings.Contains(string(b), m) {
 					t.Errorf("/metrics lacks %s", m)
 				}
 			}
 		}
 	}
-	resp, _ := http.Post(r.base+"/v1/events", "application/json", strings.NewReader("[]"))
+	resp, _ = http.Post(r.base+"/v1/events", "application/json", strings.NewReader("[]"))
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("POST without token = %d, want 401", resp.StatusCode)
 	}

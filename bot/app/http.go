@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/quartermaster-ops/quartermaster/bot/slack"
 	"github.com/quartermaster-ops/quartermaster/pipeline/intake"
 	"github.com/quartermaster-ops/quartermaster/store"
 )
@@ -17,6 +18,10 @@ func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/v1/events", intake.NewHandler(a.Store, a.opt.Env.IngestToken,
 		intake.WithClock(a.opt.Now), intake.WithRegisterer(a.Registry), intake.WithLogger(a.opt.Log)))
+	if secret := a.opt.Env.SlackSigningSecret; secret != "" {
+		// Slack's interactivity in HTTP mode: button clicks on alerts.
+		mux.Handle("/slack/interactions", slack.Interactions(secret, a.people.Handle, nil, a.opt.Log))
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

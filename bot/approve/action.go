@@ -22,10 +22,10 @@ const (
 // approval is bound to, so every field that changes what happens belongs
 // here and nothing else does.
 type Action struct {
-	Kind   string            // Expedite, Transfer, ...
-	Alert  string            // the alert it answers
-	Params map[string]string // po, from_site, to_site, qty, sku, ...
-	Amount float64           // the money it commits, compared with Policy.TwoPersonOver
+	Kind   string            `json:"kind"`   // Expedite, Transfer, ...
+	Alert  string            `json:"alert"`  // the alert it answers
+	Params map[string]string `json:"params"` // po, from_site, to_site, qty, sku, ...
+	Amount float64           `json:"amount"` // the money it commits, compared with Policy.TwoPersonOver
 }
 
 // Hash is the hex SHA-256 of the action's canonical encoding: one JSON

@@ -29,40 +29,44 @@ const redacted = "<redacted>"
 // fmt verbs (Env is a fmt.Formatter), slog (a slog.LogValuer) and JSON.
 // Fields are read directly by the code that needs a secret.
 type Env struct {
-	RedisURL        string // REDIS_URL; empty means the embedded store
-	SlackBotToken   string // SLACK_BOT_TOKEN; secret
-	SlackAppToken   string // SLACK_APP_TOKEN; secret
-	SlackAPIURL     string // SLACK_API_URL; empty means Slack's own
-	DiscordBotToken string // DISCORD_BOT_TOKEN; secret
-	OpenAIKey       string // OPENAI_API_KEY; secret
-	OpenAIBaseURL   string // OPENAI_BASE_URL
-	OpenAIModel     string // OPENAI_MODEL
-	AzureEndpoint   string // AZURE_OPENAI_ENDPOINT
-	AzureKey        string // AZURE_OPENAI_API_KEY; secret
-	AzureDeployment string // AZURE_OPENAI_DEPLOYMENT
-	AzureAPIVersion string // AZURE_OPENAI_API_VERSION
-	IngestToken     string // QM_INGEST_TOKEN; secret
-	ConfigPath      string // QM_CONFIG
+	RedisURL      string // REDIS_URL; empty means the embedded store
+	SlackBotToken string // SLACK_BOT_TOKEN; secret
+	SlackAppToken string // SLACK_APP_TOKEN; secret
+	// SlackSigningSecret verifies Slack's interactivity requests in HTTP
+	// mode (SLACK_SIGNING_SECRET, an extension of the contract); secret.
+	SlackSigningSecret string
+	SlackAPIURL        string // SLACK_API_URL; empty means Slack's own
+	DiscordBotToken    string // DISCORD_BOT_TOKEN; secret
+	OpenAIKey          string // OPENAI_API_KEY; secret
+	OpenAIBaseURL      string // OPENAI_BASE_URL
+	OpenAIModel        string // OPENAI_MODEL
+	AzureEndpoint      string // AZURE_OPENAI_ENDPOINT
+	AzureKey           string // AZURE_OPENAI_API_KEY; secret
+	AzureDeployment    string // AZURE_OPENAI_DEPLOYMENT
+	AzureAPIVersion    string // AZURE_OPENAI_API_VERSION
+	IngestToken        string // QM_INGEST_TOKEN; secret
+	ConfigPath         string // QM_CONFIG
 }
 
 // EnvFrom reads the contract's variables through getenv (os.Getenv, or a
 // map's lookup in tests) and fills in the endpoint defaults.
 func EnvFrom(getenv func(string) string) Env {
 	e := Env{
-		RedisURL:        getenv("REDIS_URL"),
-		SlackBotToken:   getenv("SLACK_BOT_TOKEN"),
-		SlackAppToken:   getenv("SLACK_APP_TOKEN"),
-		SlackAPIURL:     getenv("SLACK_API_URL"),
-		DiscordBotToken: getenv("DISCORD_BOT_TOKEN"),
-		OpenAIKey:       getenv("OPENAI_API_KEY"),
-		OpenAIBaseURL:   getenv("OPENAI_BASE_URL"),
-		OpenAIModel:     getenv("OPENAI_MODEL"),
-		AzureEndpoint:   getenv("AZURE_OPENAI_ENDPOINT"),
-		AzureKey:        getenv("AZURE_OPENAI_API_KEY"),
-		AzureDeployment: getenv("AZURE_OPENAI_DEPLOYMENT"),
-		AzureAPIVersion: getenv("AZURE_OPENAI_API_VERSION"),
-		IngestToken:     getenv("QM_INGEST_TOKEN"),
-		ConfigPath:      getenv("QM_CONFIG"),
+		RedisURL:           getenv("REDIS_URL"),
+		SlackBotToken:      getenv("SLACK_BOT_TOKEN"),
+		SlackAppToken:      getenv("SLACK_APP_TOKEN"),
+		SlackSigningSecret: getenv("SLACK_SIGNING_SECRET"),
+		SlackAPIURL:        getenv("SLACK_API_URL"),
+		DiscordBotToken:    getenv("DISCORD_BOT_TOKEN"),
+		OpenAIKey:          getenv("OPENAI_API_KEY"),
+		OpenAIBaseURL:      getenv("OPENAI_BASE_URL"),
+		OpenAIModel:        getenv("OPENAI_MODEL"),
+		AzureEndpoint:      getenv("AZURE_OPENAI_ENDPOINT"),
+		AzureKey:           getenv("AZURE_OPENAI_API_KEY"),
+		AzureDeployment:    getenv("AZURE_OPENAI_DEPLOYMENT"),
+		AzureAPIVersion:    getenv("AZURE_OPENAI_API_VERSION"),
+		IngestToken:        getenv("QM_INGEST_TOKEN"),
+		ConfigPath:         getenv("QM_CONFIG"),
 	}
 	if e.OpenAIBaseURL == "" {
 		e.OpenAIBaseURL = DefaultOpenAIBaseURL
@@ -183,6 +187,7 @@ func (e Env) vars() [][2]string {
 		{"REDIS_URL", redactURL(e.RedisURL)},
 		{"SLACK_BOT_TOKEN", secret(e.SlackBotToken)},
 		{"SLACK_APP_TOKEN", secret(e.SlackAppToken)},
+		{"SLACK_SIGNING_SECRET", secret(e.SlackSigningSecret)},
 		{"SLACK_API_URL", redactURL(e.SlackAPIURL)},
 		{"DISCORD_BOT_TOKEN", secret(e.DiscordBotToken)},
 		{"OPENAI_API_KEY", secret(e.OpenAIKey)},
@@ -213,8 +218,8 @@ func (e Env) String() string {
 // GoString serves %#v with the fields' Go names, secrets redacted.
 func (e Env) GoString() string {
 	r := e.redacted()
-	return fmt.Sprintf("config.Env{RedisURL:%q, SlackBotToken:%q, SlackAppToken:%q, SlackAPIURL:%q, DiscordBotToken:%q, OpenAIKey:%q, OpenAIBaseURL:%q, OpenAIModel:%q, AzureEndpoint:%q, AzureKey:%q, AzureDeployment:%q, AzureAPIVersion:%q, IngestToken:%q, ConfigPath:%q}",
-		r.RedisURL, r.SlackBotToken, r.SlackAppToken, r.SlackAPIURL, r.DiscordBotToken, r.OpenAIKey, r.OpenAIBaseURL, r.OpenAIModel,
+	return fmt.Sprintf("config.Env{RedisURL:%q, SlackBotToken:%q, SlackAppToken:%q, SlackSigningSecret:%q, SlackAPIURL:%q, DiscordBotToken:%q, OpenAIKey:%q, OpenAIBaseURL:%q, OpenAIModel:%q, AzureEndpoint:%q, AzureKey:%q, AzureDeployment:%q, AzureAPIVersion:%q, IngestToken:%q, ConfigPath:%q}",
+		r.RedisURL, r.SlackBotToken, r.SlackAppToken, r.SlackSigningSecret, r.SlackAPIURL, r.DiscordBotToken, r.OpenAIKey, r.OpenAIBaseURL, r.OpenAIModel,
 		r.AzureEndpoint, r.AzureKey, r.AzureDeployment, r.AzureAPIVersion, r.IngestToken, r.ConfigPath)
 }
 
@@ -263,6 +268,7 @@ func (e Env) redacted() Env {
 	r.RedisURL = redactURL(e.RedisURL)
 	r.SlackBotToken = secret(e.SlackBotToken)
 	r.SlackAppToken = secret(e.SlackAppToken)
+	r.SlackSigningSecret = secret(e.SlackSigningSecret)
 	r.SlackAPIURL = redactURL(e.SlackAPIURL)
 	r.DiscordBotToken = secret(e.DiscordBotToken)
 	r.OpenAIKey = secret(e.OpenAIKey)

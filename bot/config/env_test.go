@@ -17,6 +17,7 @@ var secretEnv = map[string]string{
 	"REDIS_URL":                "redis://qmuser:redispass-s3cret@redis.internal:6379/0?password=querypass-s3cret",
 	"SLACK_BOT_TOKEN":          "xoxb-slackbot-s3cret",
 	"SLACK_APP_TOKEN":          "xapp-slackapp-s3cret",
+	"SLACK_SIGNING_SECRET":     "signing-s3cret",
 	"SLACK_API_URL":            "https://slackurluser:slackurlpass-s3cret@slack.test/api/",
 	"DISCORD_BOT_TOKEN":        "discord-s3cret",
 	"OPENAI_API_KEY":           "sk-openai-s3cret",
@@ -37,20 +38,21 @@ func lookup(m map[string]string) func(string) string {
 func TestEnvFrom(t *testing.T) {
 	e := EnvFrom(lookup(secretEnv))
 	want := Env{
-		RedisURL:        secretEnv["REDIS_URL"],
-		SlackBotToken:   secretEnv["SLACK_BOT_TOKEN"],
-		SlackAppToken:   secretEnv["SLACK_APP_TOKEN"],
-		SlackAPIURL:     secretEnv["SLACK_API_URL"],
-		DiscordBotToken: secretEnv["DISCORD_BOT_TOKEN"],
-		OpenAIKey:       secretEnv["OPENAI_API_KEY"],
-		OpenAIBaseURL:   secretEnv["OPENAI_BASE_URL"],
-		OpenAIModel:     secretEnv["OPENAI_MODEL"],
-		AzureEndpoint:   secretEnv["AZURE_OPENAI_ENDPOINT"],
-		AzureKey:        secretEnv["AZURE_OPENAI_API_KEY"],
-		AzureDeployment: secretEnv["AZURE_OPENAI_DEPLOYMENT"],
-		AzureAPIVersion: secretEnv["AZURE_OPENAI_API_VERSION"],
-		IngestToken:     secretEnv["QM_INGEST_TOKEN"],
-		ConfigPath:      secretEnv["QM_CONFIG"],
+		RedisURL:           secretEnv["REDIS_URL"],
+		SlackBotToken:      secretEnv["SLACK_BOT_TOKEN"],
+		SlackAppToken:      secretEnv["SLACK_APP_TOKEN"],
+		SlackSigningSecret: secretEnv["SLACK_SIGNING_SECRET"],
+		SlackAPIURL:        secretEnv["SLACK_API_URL"],
+		DiscordBotToken:    secretEnv["DISCORD_BOT_TOKEN"],
+		OpenAIKey:          secretEnv["OPENAI_API_KEY"],
+		OpenAIBaseURL:      secretEnv["OPENAI_BASE_URL"],
+		OpenAIModel:        secretEnv["OPENAI_MODEL"],
+		AzureEndpoint:      secretEnv["AZURE_OPENAI_ENDPOINT"],
+		AzureKey:           secretEnv["AZURE_OPENAI_API_KEY"],
+		AzureDeployment:    secretEnv["AZURE_OPENAI_DEPLOYMENT"],
+		AzureAPIVersion:    secretEnv["AZURE_OPENAI_API_VERSION"],
+		IngestToken:        secretEnv["QM_INGEST_TOKEN"],
+		ConfigPath:         secretEnv["QM_CONFIG"],
 	}
 	if e != want {
 		t.Errorf("EnvFrom(all set) differs in %v", differentFields(e, want))
@@ -135,7 +137,7 @@ func TestEnvString(t *testing.T) {
 		OpenAIModel:   "gpt-test",
 		ConfigPath:    "qm.yaml",
 	}
-	want := "REDIS_URL=redis://:<redacted>@host:6379/0 SLACK_BOT_TOKEN=<redacted> SLACK_APP_TOKEN= SLACK_API_URL= " +
+	want := "REDIS_URL=redis://:<redacted>@host:6379/0 SLACK_BOT_TOKEN=<redacted> SLACK_APP_TOKEN= SLACK_SIGNING_SECRET= SLACK_API_URL= " +
 		"DISCORD_BOT_TOKEN= OPENAI_API_KEY= OPENAI_BASE_URL= OPENAI_MODEL=gpt-test AZURE_OPENAI_ENDPOINT= " +
 		"AZURE_OPENAI_API_KEY= AZURE_OPENAI_DEPLOYMENT= AZURE_OPENAI_API_VERSION= QM_INGEST_TOKEN= QM_CONFIG=qm.yaml"
 	if got := e.String(); got != want {
@@ -144,7 +146,7 @@ func TestEnvString(t *testing.T) {
 	if got := fmt.Sprintf("%v|%+v|%s", e, e, e); got != want+"|"+want+"|"+want {
 		t.Errorf("%%v, %%+v, %%s differ from String():\n%s", got)
 	}
-	wantGo := `config.Env{RedisURL:"redis://:<redacted>@host:6379/0", SlackBotToken:"<redacted>", SlackAppToken:"", SlackAPIURL:"", ` +
+	wantGo := `config.Env{RedisURL:"redis://:<redacted>@host:6379/0", SlackBotToken:"<redacted>", SlackAppToken:"", SlackSigningSecret:"", SlackAPIURL:"", ` +
 		`DiscordBotToken:"", OpenAIKey:"", OpenAIBaseURL:"", OpenAIModel:"gpt-test", AzureEndpoint:"", AzureKey:"", ` +
 		`AzureDeployment:"", AzureAPIVersion:"", IngestToken:"", ConfigPath:"qm.yaml"}`
 	if got := fmt.Sprintf("%#v", e); got != wantGo {
