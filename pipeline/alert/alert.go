@@ -52,6 +52,7 @@ const (
 	SnoozedChg  Change = "snoozed"
 	Woke        Change = "woke" // a snooze ended
 	Assigned    Change = "assigned"
+	Proposed    Change = "proposal" // the proposal of its action changed
 	ResolvedChg Change = "resolved"
 )
 
@@ -86,6 +87,29 @@ type Alert struct {
 	Evidence          map[string]any      `json:"evidence"`
 	StockoutDate      string              `json:"stockout_date,omitempty"`
 	DaysOfSupply      *float64            `json:"days_of_supply,omitempty"`
+	// Planned is the recommended action in a form people can propose and
+	// approve (see bot/approve); nil when the action is advice only.
+	Planned *Planned `json:"planned_action,omitempty"`
+	// Proposal is the proposal made of Planned, once someone proposed it.
+	Proposal *ProposalRef `json:"proposal,omitempty"`
+}
+
+// Planned is an action exactly enough to approve and carry out: what kind,
+// on what, and the money it commits.
+type Planned struct {
+	Kind   string            `json:"kind"` // expedite, transfer, reorder, ...
+	Params map[string]string `json:"params"`
+	Amount float64           `json:"amount"`
+}
+
+// ProposalRef is what an alert shows of the proposal made of its action.
+type ProposalRef struct {
+	ID        string   `json:"id"`
+	Hash      string   `json:"hash"`  // the SHA-256 of the exact action proposed; approvals must match it
+	State     string   `json:"state"` // open, approved, rejected, expired, executed
+	By        string   `json:"by"`
+	Needed    int      `json:"needed"`
+	Approvers []string `json:"approvers,omitempty"`
 }
 
 // Candidate is what a detector observed: a condition that holds now.
@@ -104,6 +128,7 @@ type Candidate struct {
 	Evidence          map[string]any
 	StockoutDate      string
 	DaysOfSupply      *float64
+	Planned           *Planned
 	Triggers          []string
 }
 

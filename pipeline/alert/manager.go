@@ -64,7 +64,7 @@ func (m *Manager) Fire(ctx context.Context, c Candidate) (*Alert, error) {
 			DetectedAt: now, TriggerEventIDs: nonNil(c.Triggers), Score: c.Score,
 			RevenueAtRisk: c.RevenueAtRisk, TimeToImpactHours: c.TimeToImpactHours,
 			RecommendedAction: c.RecommendedAction, ActionKey: c.ActionKey, ResponseClass: c.ResponseClass, Owner: c.Owner,
-			Evidence: c.Evidence, StockoutDate: c.StockoutDate, DaysOfSupply: c.DaysOfSupply,
+			Evidence: c.Evidence, StockoutDate: c.StockoutDate, DaysOfSupply: c.DaysOfSupply, Planned: c.Planned,
 		}
 		if cur == nil || cur.State == Resolved {
 			if !m.held(ctx, fp, now) {
@@ -89,6 +89,10 @@ func (m *Manager) Fire(ctx context.Context, c Candidate) (*Alert, error) {
 		next.ID, next.Episode, next.FirstDetectedAt = cur.ID, cur.Episode, cur.FirstDetectedAt
 		next.State, next.AcknowledgedBy, next.Change = cur.State, cur.AcknowledgedBy, chg
 		next.Note, next.Assignee, next.SnoozedUntil = cur.Note, cur.Assignee, cur.SnoozedUntil
+		if cur.Proposal != nil && next.ActionKey == cur.ActionKey {
+			// The proposal answers this action; a new action needs a new one.
+			next.Proposal = cur.Proposal
+		}
 		switch {
 		case chg == Escalated && (cur.State == Acknowledged || cur.State == Snoozed):
 			// A risk that grew after it was acknowledged or snoozed needs
@@ -168,6 +172,18 @@ func (m *Manager) Assign(ctx context.Context, id, assignee string) (*Alert, erro
 			return false
 		}
 		cur.Assignee, cur.Change = assignee, Assigned
+		return true
+	})
+}
+
+// SetProposal shows on alert id the state of the proposal made of its
+// action.
+func (m *Manager) SetProposal(ctx context.Context, id string, p ProposalRef) (*Alert, error) {
+	return m.act(ctx, id, nil, func(cur *Alert) bool {
+		if cur.Proposal != nil && cur.Proposal.ID == p.ID && cur.Proposal.State == p.State && len(cur.Proposal.Approvers) == len(p.Approvers) {
+			return false
+		}
+		cur.Proposal, cur.Change = &p, Proposed
 		return true
 	})
 }
