@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/quartermaster-ops/quartermaster/bot/approve"
 	"github.com/quartermaster-ops/quartermaster/bot/config"
 	"github.com/quartermaster-ops/quartermaster/bot/console"
 	"github.com/quartermaster-ops/quartermaster/bot/interact"
@@ -63,6 +64,7 @@ type App struct {
 	alerts   *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	people   *interact.Handler // what people ask of alerts from chat
+	book     *approve.Book
 	handler  http.Handler
 
 	mu   sync.Mutex
@@ -91,7 +93,16 @@ func New(ctx context.Context, opt Options) (*App, error) {
 	reg.MustRegister(a.alerts, a.latency)
 
 	mgr := alert.NewManager(st, opt.Now, a.notify)
-	a.people = &interact.Handler{Alerts: mgr, Roles: cfg.Roles, Audit: audit.New(opt.Redis, cfg.Prefix, audit.Options{Now: opt.Now})}
+	auditLog := audit.New(opt.Redis, cfg.Prefix, audit.Options{Now: opt.Now})
+	var hook *approve.Webhook
+	if opt.Env.ActionsWebhook != "" {
+		hook = &approve.Webhook{URL: opt.Env.ActionsWebhook}
+	}
+	a.book = approve.New(opt.Redis, cfg.Prefix, auditLog, approve.Options{
+		Policy: approve.Policy{Approvers: cfg.Approvals.Approvers, TwoPersonOver: cfg.Approvals.TwoPersonOver, TTL: time.Duration(cfg.Approvals.TTL)},
+		Roles:  cfg.Roles, Webhook: hook, Now: opt.Now,
+	})
+	a.people = &interact.Handler{Alerts: mgr, Roles: cfg.Roles, Audit: auditLog, Book: a.book}
 	mgr.For = time.Duration(cfg.Alerts.For)
 	pol := DetectPolicy(cfg)
 	detectors := []detect.Detector{detect.Stockout{}, detect.Late{}, detect.Anomaly{}}
@@ -219,7 +230,27 @@ func (a *App) Run(ctx context.Context) error {
 	g.Go(cancel, func() error { return a.consumer.Run(ctx) })
 	g.Go(cancel, func() error { return a.runner.Run(ctx) })
 	g.Go(cancel, func() error { return a.dispatch.Run(ctx) })
+	if a.opt.Env.ActionsWebhook != "" {
+		g.Go(cancel, func() error { return a.redeliver(ctx) })
+	}
 	return g.Wait()
+}
+
+// redeliver sends approved actions the webhook did not take, every
+// redeliver_interval, until ctx ends.
+func (a *App) redeliver(ctx context.Context) error {
+	t := time.NewTicker(time.Duration(a.opt.Config.Approvals.RedeliverInterval))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			if n, err := a.book.Redeliver(ctx); err != nil && ctx.Err() == nil {
+				a.opt.Log.Warn("redeliver approved actions", "delivered", n, "err", err)
+			}
+		}
+	}
 }
 
 // group runs goroutines, cancels the rest when one fails and returns the

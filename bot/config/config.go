@@ -22,6 +22,7 @@ type Config struct {
 	Stock      Stock             `yaml:"stock"`
 	Exceptions Exceptions        `yaml:"exceptions"`
 	Alerts     Alerts            `yaml:"alerts"`
+	Approvals  Approvals         `yaml:"approvals"`
 	Tiers      score.Policy      `yaml:"tiers"`
 	Owners     Owners            `yaml:"owners"`
 	Routes     []Route           `yaml:"routes"`
@@ -61,6 +62,45 @@ type Alerts struct {
 func (a Alerts) Validate() error {
 	if a.For < 0 {
 		return errorf("for", "%s, want 0 or more", a.For)
+	}
+	return nil
+}
+
+// Approvals say who may approve which proposed action.
+type Approvals struct {
+	// Approvers lists, by action kind (expedite, transfer, reorder,
+	// reallocate, reduce_promotion, or "*" for any), the roles that may
+	// approve it.
+	Approvers map[string][]string `yaml:"approvers"`
+	// TwoPersonOver: an action committing at least this much money needs
+	// two different approvers.
+	TwoPersonOver float64 `yaml:"two_person_over"`
+	// TTL is how long a proposal stays open.
+	TTL Duration `yaml:"ttl"`
+	// RedeliverInterval is how often approved actions the webhook did not
+	// take are sent again.
+	RedeliverInterval Duration `yaml:"redeliver_interval"`
+}
+
+// Validate checks the approval policy.
+func (a Approvals) Validate() error {
+	for _, kind := range sortedKeys(a.Approvers) {
+		if len(a.Approvers[kind]) == 0 {
+			return errorf("approvers."+kind, "no roles, want at least one of %s", strings.Join(roles, ", "))
+		}
+		for _, r := range a.Approvers[kind] {
+			if !slices.Contains(roles, r) {
+				return errorf("approvers."+kind, "%q is not a role, want one of %s", r, strings.Join(roles, ", "))
+			}
+		}
+	}
+	switch {
+	case !(a.TwoPersonOver >= 0):
+		return errorf("two_person_over", "%v, want 0 or more", a.TwoPersonOver)
+	case a.TTL <= 0:
+		return errorf("ttl", "%s, want more than 0", a.TTL)
+	case a.RedeliverInterval <= 0:
+		return errorf("redeliver_interval", "%s, want more than 0", a.RedeliverInterval)
 	}
 	return nil
 }
@@ -172,6 +212,13 @@ func Default() Config {
 			ServiceLevel:        map[string]float64{"A": 0.98, "B": 0.95, "C": 0.90},
 			SweepInterval:       Duration(5 * time.Minute),
 		},
+		Approvals: Approvals{
+			Approvers: map[string][]string{
+				"expedite": {"buyer", "finance", "admin"}, "transfer": {"planner", "buyer", "admin"},
+				"reorder": {"buyer", "finance", "admin"}, "*": {"admin"},
+			},
+			TwoPersonOver: 25000, TTL: Duration(24 * time.Hour), RedeliverInterval: Duration(time.Minute),
+		},
 		Exceptions: Exceptions{DelayDays: 2, SlipDays: 3, AnomalyFactor: 10, AnomalyMinUnits: 10, DriftRatio: 1.25},
 		Tiers:      score.DefaultPolicy(),
 		// Empty rather than nil maps, so that the dump of String lists every
@@ -221,6 +268,9 @@ func (c Config) Validate() error {
 	}
 	if err := c.Alerts.Validate(); err != nil {
 		return in("alerts", err)
+	}
+	if err := c.Approvals.Validate(); err != nil {
+		return in("approvals", err)
 	}
 	if err := c.Tiers.Validate(); err != nil {
 		return in("tiers", err)

@@ -45,7 +45,11 @@ type Env struct {
 	AzureDeployment    string // AZURE_OPENAI_DEPLOYMENT
 	AzureAPIVersion    string // AZURE_OPENAI_API_VERSION
 	IngestToken        string // QM_INGEST_TOKEN; secret
-	ConfigPath         string // QM_CONFIG
+	// ActionsWebhook receives approved actions and work items
+	// (QM_ACTIONS_WEBHOOK, an extension of the contract); its password
+	// and secret-looking query parameters are redacted.
+	ActionsWebhook string
+	ConfigPath     string // QM_CONFIG
 }
 
 // EnvFrom reads the contract's variables through getenv (os.Getenv, or a
@@ -66,6 +70,7 @@ func EnvFrom(getenv func(string) string) Env {
 		AzureDeployment:    getenv("AZURE_OPENAI_DEPLOYMENT"),
 		AzureAPIVersion:    getenv("AZURE_OPENAI_API_VERSION"),
 		IngestToken:        getenv("QM_INGEST_TOKEN"),
+		ActionsWebhook:     getenv("QM_ACTIONS_WEBHOOK"),
 		ConfigPath:         getenv("QM_CONFIG"),
 	}
 	if e.OpenAIBaseURL == "" {
@@ -198,6 +203,7 @@ func (e Env) vars() [][2]string {
 		{"AZURE_OPENAI_DEPLOYMENT", e.AzureDeployment},
 		{"AZURE_OPENAI_API_VERSION", e.AzureAPIVersion},
 		{"QM_INGEST_TOKEN", secret(e.IngestToken)},
+		{"QM_ACTIONS_WEBHOOK", redactURL(e.ActionsWebhook)},
 		{"QM_CONFIG", e.ConfigPath},
 	}
 }
@@ -218,9 +224,9 @@ func (e Env) String() string {
 // GoString serves %#v with the fields' Go names, secrets redacted.
 func (e Env) GoString() string {
 	r := e.redacted()
-	return fmt.Sprintf("config.Env{RedisURL:%q, SlackBotToken:%q, SlackAppToken:%q, SlackSigningSecret:%q, SlackAPIURL:%q, DiscordBotToken:%q, OpenAIKey:%q, OpenAIBaseURL:%q, OpenAIModel:%q, AzureEndpoint:%q, AzureKey:%q, AzureDeployment:%q, AzureAPIVersion:%q, IngestToken:%q, ConfigPath:%q}",
+	return fmt.Sprintf("config.Env{RedisURL:%q, SlackBotToken:%q, SlackAppToken:%q, SlackSigningSecret:%q, SlackAPIURL:%q, DiscordBotToken:%q, OpenAIKey:%q, OpenAIBaseURL:%q, OpenAIModel:%q, AzureEndpoint:%q, AzureKey:%q, AzureDeployment:%q, AzureAPIVersion:%q, IngestToken:%q, ActionsWebhook:%q, ConfigPath:%q}",
 		r.RedisURL, r.SlackBotToken, r.SlackAppToken, r.SlackSigningSecret, r.SlackAPIURL, r.DiscordBotToken, r.OpenAIKey, r.OpenAIBaseURL, r.OpenAIModel,
-		r.AzureEndpoint, r.AzureKey, r.AzureDeployment, r.AzureAPIVersion, r.IngestToken, r.ConfigPath)
+		r.AzureEndpoint, r.AzureKey, r.AzureDeployment, r.AzureAPIVersion, r.IngestToken, r.ActionsWebhook, r.ConfigPath)
 }
 
 // Format makes every fmt verb print the redacted form. String alone would
@@ -276,6 +282,7 @@ func (e Env) redacted() Env {
 	r.AzureEndpoint = redactURL(e.AzureEndpoint)
 	r.AzureKey = secret(e.AzureKey)
 	r.IngestToken = secret(e.IngestToken)
+	r.ActionsWebhook = redactURL(e.ActionsWebhook)
 	return r
 }
 

@@ -9,17 +9,22 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/quartermaster-ops/quartermaster/bot/approve"
 	"github.com/quartermaster-ops/quartermaster/pipeline/alert"
 	"github.com/quartermaster-ops/quartermaster/store/audit"
 )
 
 // Kinds of request.
 const (
-	Ack    = "ack"
-	Snooze = "snooze"
-	Assign = "assign"
+	Ack     = "ack"
+	Snooze  = "snooze"
+	Assign  = "assign"
+	Propose = "propose" // propose the alert's planned action for approval
+	Approve = "approve"
+	Reject  = "reject"
 )
 
 // Request is one person's request about one alert.
@@ -28,8 +33,11 @@ type Request struct {
 	Alert  string        // the alert id
 	User   string        // the platform's user id
 	Snooze time.Duration // for Snooze
-	Note   string        // for Ack; the person's own words
-	Source audit.Source
+	Note   string        // for Ack and Reject; the person's own words
+	// Proposal and Hash name the proposal approved or rejected and the
+	// exact action the person saw: an approval of anything else is refused.
+	Proposal, Hash string
+	Source         audit.Source
 }
 
 // ErrNoRole means the asker has no role in the policy file: only people
@@ -41,6 +49,7 @@ type Handler struct {
 	Alerts *alert.Manager
 	Roles  map[string]string // user id -> role
 	Audit  *audit.Log
+	Book   *approve.Book // proposals and approvals; nil turns them off
 }
 
 // maxSnooze bounds a snooze: an alert snoozed for a month is a lost alert.
@@ -50,6 +59,10 @@ const maxSnooze = 7 * 24 * time.Hour
 // the asker. The audit entry is written first, so nothing happens that the
 // log does not show.
 func (h *Handler) Handle(ctx context.Context, r Request) (string, error) {
+	switch r.Kind {
+	case Propose, Approve, Reject:
+		return h.decide(ctx, r)
+	}
 	role := h.Roles[r.User]
 	if role == "" {
 		return "", ErrNoRole
@@ -112,8 +125,11 @@ func auditAction(kind string) string {
 	return audit.Assign
 }
 
-// ParseButton turns a button's action id (qm_ack, qm_snooze_4h, qm_assign)
-// and value (the alert id) into a request.
+// ParseButton turns a button's action id and value into a request. The
+// value of qm_ack, qm_snooze_<n>h, qm_assign and qm_propose is the alert
+// id; that of qm_approve and qm_reject is "<proposal id>|<hash>", the full
+// hex SHA-256 of the action the clicker saw, which the approval must match.
+// Discord's custom ids are "<action id>:<value>", cut at the first colon.
 func ParseButton(actionID, value, user string, src audit.Source) (Request, error) {
 	r := Request{Alert: value, User: user, Source: src}
 	switch {
@@ -121,6 +137,20 @@ func ParseButton(actionID, value, user string, src audit.Source) (Request, error
 		r.Kind = Ack
 	case actionID == "qm_assign":
 		r.Kind = Assign
+	case actionID == "qm_propose":
+		if _, _, err := alert.ParseID(value); err != nil {
+			return r, fmt.Errorf("button %q: %w", actionID, err)
+		}
+		r.Kind = Propose
+	case actionID == "qm_approve" || actionID == "qm_reject":
+		id, hash, ok := strings.Cut(value, "|")
+		if !ok || id == "" || strings.ContainsAny(id, "| \t\r\n") || !isSHA256Hex(hash) {
+			return r, fmt.Errorf("button %q: value %q: want <proposal id>|<64 hex digits>", actionID, value)
+		}
+		r.Kind, r.Alert, r.Proposal, r.Hash = Approve, "", id, hash
+		if actionID == "qm_reject" {
+			r.Kind = Reject
+		}
 	case len(actionID) > len("qm_snooze_") && actionID[:len("qm_snooze_")] == "qm_snooze_":
 		spec := actionID[len("qm_snooze_"):]
 		n, err := strconv.Atoi(spec[:len(spec)-1])
@@ -132,4 +162,69 @@ func ParseButton(actionID, value, user string, src audit.Source) (Request, error
 		return r, fmt.Errorf("unknown button %q", actionID)
 	}
 	return r, nil
+}
+
+// isSHA256Hex reports whether s is a SHA-256 in lower-case hex, as
+// approve.Action.Hash writes it.
+func isSHA256Hex(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := range len(s) {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// decide handles proposals: the approval book checks roles, the two-person
+// rule and the action's hash, and writes the audit log itself; the alert
+// then shows where its proposal stands.
+func (h *Handler) decide(ctx context.Context, r Request) (string, error) {
+	if h.Book == nil {
+		return "", errors.New("approvals are not configured")
+	}
+	var p approve.Proposal
+	var err error
+	switch r.Kind {
+	case Propose:
+		cur, gerr := h.Alerts.Get(ctx, r.Alert)
+		if gerr != nil {
+			return "", gerr
+		}
+		if cur == nil || cur.Planned == nil || cur.State == alert.Resolved {
+			return "", errors.New("this alert has no open action to propose")
+		}
+		p, err = h.Book.Propose(ctx, r.User, approve.Action{Kind: cur.Planned.Kind, Alert: r.Alert,
+			Params: cur.Planned.Params, Amount: cur.Planned.Amount}, r.Source)
+	case Approve:
+		p, err = h.Book.Approve(ctx, r.Proposal, r.User, r.Hash, r.Source)
+	case Reject:
+		p, err = h.Book.Reject(ctx, r.Proposal, r.User, r.Note, r.Source)
+	}
+	if p.ID == "" {
+		return "", err
+	}
+	// The proposal moved even when delivery failed: show it, then report.
+	ref := alert.ProposalRef{ID: p.ID, Hash: p.Hash, State: string(p.State), By: p.By, Needed: p.Needed}
+	for _, a := range p.Approvals {
+		ref.Approvers = append(ref.Approvers, a.By)
+	}
+	if _, serr := h.Alerts.SetProposal(ctx, p.Action.Alert, ref); serr != nil && err == nil {
+		err = serr
+	}
+	if err != nil {
+		return "", err
+	}
+	switch r.Kind {
+	case Propose:
+		return fmt.Sprintf("Proposed %s (%s): it needs %d approval(s).", p.Action.Kind, p.ID, p.Needed), nil
+	case Reject:
+		return "Rejected " + p.ID + ".", nil
+	}
+	if len(p.Approvals) < p.Needed {
+		return fmt.Sprintf("Approved %s: %d of %d approvals.", p.ID, len(p.Approvals), p.Needed), nil
+	}
+	return fmt.Sprintf("Approved %s: the action is %s.", p.ID, p.State), nil
 }

@@ -1,8 +1,11 @@
 package interact_test
 
 import (
+	"fmt"
+
 	"context"
 	"errors"
+	"github.com/quartermaster-ops/quartermaster/bot/approve"
 	"strings"
 	"testing"
 	"time"
@@ -84,5 +87,56 @@ func TestParseButton(t *testing.T) {
 	r, err := interact.ParseButton("qm_snooze_24h", "qm-0123456789abcdef-1", "U1", audit.Source{})
 	if err != nil || r.Kind != interact.Snooze || r.Snooze != 24*time.Hour {
 		t.Errorf("qm_snooze_24h = %+v %v", r, err)
+	}
+}
+
+// A planner proposes the alert's planned action; a buyer approves it; the
+// alert shows the proposal at each step, bound to the action's hash.
+func TestProposeAndApprove(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 27, 6, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	st := store.New(rdb, prefix, 1, store.Options{})
+	mgr := alert.NewManager(st, clock, nil)
+	log := audit.New(rdb, prefix, audit.Options{Now: clock})
+	roles := map[string]string{"U1": "planner", "U2": "buyer"}
+	n := 0
+	book := approve.New(rdb, prefix, log, approve.Options{
+		Policy: approve.Policy{Approvers: map[string][]string{"expedite": {"buyer"}}, TwoPersonOver: 25000, TTL: time.Hour},
+		Roles:  roles, Now: clock, IDs: func() string { n++; return fmt.Sprintf("p%d", n) },
+	})
+	h := &interact.Handler{Alerts: mgr, Roles: roles, Audit: log, Book: book}
+	a, err := mgr.Fire(ctx, alert.Candidate{Kind: alert.KindStockout, SKU: "SKU1", Site: "DC1", Tier: score.Critical,
+		RevenueAtRisk: 20000, ActionKey: "expedite SH-1",
+		Planned: &alert.Planned{Kind: "expedite", Params: map[string]string{"ref": "SH-1", "qty": "200"}, Amount: 4000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := audit.Source{Platform: "slack", Channel: "C1"}
+	if _, err := h.Handle(ctx, interact.Request{Kind: interact.Propose, Alert: a.ID, User: "U1", Source: src}); err != nil {
+		t.Fatal(err)
+	}
+	cur, _ := mgr.Get(ctx, a.ID)
+	if cur.Proposal == nil || cur.Proposal.ID != "p1" || cur.Proposal.State != "open" || cur.Proposal.Needed != 1 {
+		t.Fatalf("after propose: %+v", cur.Proposal)
+	}
+	// The planner may not approve (wrong role); a stale hash is refused.
+	if _, err := h.Handle(ctx, interact.Request{Kind: interact.Approve, Proposal: "p1", Hash: cur.Proposal.Hash, User: "U1"}); !errors.Is(err, approve.ErrNotAllowed) {
+		t.Errorf("planner approving: %v, want ErrNotAllowed", err)
+	}
+	if _, err := h.Handle(ctx, interact.Request{Kind: interact.Approve, Proposal: "p1", Hash: strings.Repeat("0", 64), User: "U2"}); !errors.Is(err, approve.ErrStale) {
+		t.Errorf("stale hash: %v, want ErrStale", err)
+	}
+	reply, err := h.Handle(ctx, interact.Request{Kind: interact.Approve, Proposal: "p1", Hash: cur.Proposal.Hash, User: "U2", Source: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur, _ = mgr.Get(ctx, a.ID)
+	if cur.Proposal.State != "approved" || len(cur.Proposal.Approvers) != 1 || cur.Proposal.Approvers[0] != "U2" {
+		t.Errorf("after approval (%q): %+v", reply, cur.Proposal)
+	}
+	if rep, err := log.Verify(ctx); err != nil || !rep.OK() {
+		t.Errorf("audit: %v %v", rep, err)
 	}
 }

@@ -176,6 +176,27 @@ func (m *Manager) Assign(ctx context.Context, id, assignee string) (*Alert, erro
 	})
 }
 
+// Get reads the current revision of alert episode id; nil when the
+// episode is over or unknown.
+func (m *Manager) Get(ctx context.Context, id string) (*Alert, error) {
+	fp, episode, err := ParseID(id)
+	if err != nil {
+		return nil, err
+	}
+	raw, _, err := m.st.Alert(ctx, fp)
+	if err != nil || raw == nil {
+		return nil, err
+	}
+	var a Alert
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return nil, fmt.Errorf("decode alert %s: %w", fp, err)
+	}
+	if a.Episode != episode {
+		return nil, nil
+	}
+	return &a, nil
+}
+
 // SetProposal shows on alert id the state of the proposal made of its
 // action.
 func (m *Manager) SetProposal(ctx context.Context, id string, p ProposalRef) (*Alert, error) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/quartermaster-ops/quartermaster/pipeline/alert"
@@ -150,6 +151,7 @@ func (Stockout) Detect(s *Situation) []alert.Candidate {
 		return nil
 	}
 	action, key := Action(proj, s.Inbound, s.Lead, s.Today)
+	planned := s.plan(proj)
 	res, tti := s.impact(proj.RevenueAtRisk, proj)
 	dos := round(proj.DaysOfSupply, 2)
 	evidence := s.evidence()
@@ -163,10 +165,31 @@ func (Stockout) Detect(s *Situation) []alert.Candidate {
 		Kind: alert.KindStockout, SKU: p.SKU, Site: p.Site,
 		Tier: res.Tier, Score: round(res.Score, 2), ResponseClass: res.ResponseClass,
 		RevenueAtRisk: round(proj.RevenueAtRisk, 2), TimeToImpactHours: round(tti, 2),
-		RecommendedAction: action, ActionKey: key,
+		RecommendedAction: action, ActionKey: key, Planned: planned,
 		Owner: s.Owner, Evidence: evidence,
 		StockoutDate: proj.StockoutDate.Format(time.DateOnly), DaysOfSupply: &dos,
 	}}
+}
+
+// plan is the recommended step as an action people can propose and
+// approve: expedite the first inbound that lands on or after the stockout,
+// or raise a purchase order for the units short. Its amount is the value
+// at unit cost of the goods it commits, which the approval policy compares
+// with its two-person threshold.
+func (s *Situation) plan(proj inventory.Projection) *alert.Planned {
+	cost := 0.0
+	if s.P.SKUInfo.UnitCost != nil {
+		cost = *s.P.SKUInfo.UnitCost
+	}
+	params := map[string]string{"sku": s.P.SKU, "site": s.P.Site, "need_by": proj.StockoutDate.Format(time.DateOnly)}
+	if in := nextInbound(proj, s.Inbound); in != nil {
+		params["ref"] = in.Ref
+		params["qty"] = strconv.FormatFloat(in.Qty, 'f', -1, 64)
+		return &alert.Planned{Kind: "expedite", Params: params, Amount: round(in.Qty*cost, 2)}
+	}
+	qty := math.Ceil(proj.UnservedQty)
+	params["qty"] = strconv.FormatFloat(qty, 'f', -1, 64)
+	return &alert.Planned{Kind: "reorder", Params: params, Amount: round(qty*cost, 2)}
 }
 
 // evidence is what every alert of a position shows: stock, demand and how
@@ -278,8 +301,18 @@ func Inbound(p store.Position) []inventory.Inbound {
 func Action(proj inventory.Projection, in []inventory.Inbound, lead float64, today time.Time) (text, key string) {
 	short := math.Ceil(proj.UnservedQty)
 	stockout := proj.StockoutDate.Format(time.DateOnly)
-	// The inbound that would help most if it came sooner is the first one
-	// arriving on or after the stockout date.
+	if next := nextInbound(proj, in); next != nil {
+		return fmt.Sprintf("Expedite %s (%g units, due %s) to land before %s, or transfer %g units from another site",
+			next.Ref, next.Qty, next.Arrives.Format(time.DateOnly), stockout, short), "expedite " + next.Ref
+	}
+	lands := today.AddDate(0, 0, int(math.Ceil(lead))).Format(time.DateOnly)
+	return fmt.Sprintf("Raise a purchase order for %g units now (lead time %g days, lands %s) and transfer stock to cover until then",
+		short, lead, lands), "reorder"
+}
+
+// nextInbound is the inbound that would help most if it came sooner: the
+// first one arriving on or after the stockout date.
+func nextInbound(proj inventory.Projection, in []inventory.Inbound) *inventory.Inbound {
 	var next *inventory.Inbound
 	for i := range in {
 		a := in[i].Arrives.UTC().Truncate(24 * time.Hour)
@@ -287,13 +320,7 @@ func Action(proj inventory.Projection, in []inventory.Inbound, lead float64, tod
 			next = &in[i]
 		}
 	}
-	if next != nil {
-		return fmt.Sprintf("Expedite %s (%g units, due %s) to land before %s, or transfer %g units from another site",
-			next.Ref, next.Qty, next.Arrives.Format(time.DateOnly), stockout, short), "expedite " + next.Ref
-	}
-	lands := today.AddDate(0, 0, int(math.Ceil(lead))).Format(time.DateOnly)
-	return fmt.Sprintf("Raise a purchase order for %g units now (lead time %g days, lands %s) and transfer stock to cover until then",
-		short, lead, lands), "reorder"
+	return next
 }
 
 func round(v float64, places int) float64 {

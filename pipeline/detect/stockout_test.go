@@ -3,6 +3,7 @@ package detect
 import (
 	"github.com/quartermaster-ops/quartermaster/pipeline/alert"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -36,7 +37,7 @@ func policy() *Policy {
 func pos(onHand float64, pos ...store.PO) store.Position {
 	return store.Position{
 		SKUSite: "SKU1@DC1", SKU: "SKU1", Site: "DC1", OnHand: onHand, Demand: history(), POs: pos,
-		SKUInfo:  &event.Event{SKU: "SKU1", Class: "A", UnitPrice: event.Num(50), LeadTimeDays: event.Num(14)},
+		SKUInfo:  &event.Event{SKU: "SKU1", Class: "A", UnitPrice: event.Num(50), UnitCost: event.Num(20), LeadTimeDays: event.Num(14)},
 		SiteInfo: &event.Event{Site: "DC1", Region: "east"},
 	}
 }
@@ -153,6 +154,18 @@ func TestStockoutWorkedExamples(t *testing.T) {
 			}
 			if c.Evidence["daily_demand"] != 20.0 || c.Owner != "planner-east" || c.Kind != "stockout_risk" {
 				t.Errorf("evidence daily_demand %v owner %s kind %s", c.Evidence["daily_demand"], c.Owner, c.Kind)
+			}
+			// The planned action commits goods at unit cost ($20): the
+			// inbound expedited, or the units short reordered.
+			switch pl := c.Planned; tt.actionKey {
+			case "reorder":
+				if pl == nil || pl.Kind != "reorder" || pl.Params["qty"] != strconv.FormatFloat(tt.unservedQty, 'f', -1, 64) || pl.Amount != 20*tt.unservedQty {
+					t.Errorf("planned %+v, want a reorder of %v units worth %v", pl, tt.unservedQty, 20*tt.unservedQty)
+				}
+			default:
+				if pl == nil || pl.Kind != "expedite" || "expedite "+pl.Params["ref"] != tt.actionKey || pl.Amount != 4000 {
+					t.Errorf("planned %+v, want expediting %s worth 4000", pl, tt.actionKey)
+				}
 			}
 			if tt.inboundBasis != "" {
 				in := c.Evidence["inbound"].([]map[string]any)
