@@ -176,6 +176,35 @@ func leadTimeDrift() alert.Alert {
 	}
 }
 
+// proposalHash stands for the SHA-256 of a proposed action.
+const proposalHash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+
+// plannedExpedite is stockout with an action people can propose.
+func plannedExpedite() alert.Alert {
+	a := stockout()
+	a.Planned = &alert.Planned{Kind: "expedite", Params: map[string]string{"shipment": "SHP-7", "qty": "400"}, Amount: 1850}
+	return a
+}
+
+// openProposal is plannedExpedite proposed, needing two approvals and
+// holding one.
+func openProposal() alert.Alert {
+	a := plannedExpedite()
+	a.Change, a.Revision = alert.Proposed, 2
+	a.Proposal = &alert.ProposalRef{ID: "p-20261127-7f3a9c2e1b", Hash: proposalHash, State: "open",
+		By: "dana", Needed: 2, Approvers: []string{"lee"}}
+	return a
+}
+
+// executedProposal is openProposal approved by both and carried out.
+func executedProposal() alert.Alert {
+	a := openProposal()
+	a.Revision = 3
+	a.Proposal.State = "executed"
+	a.Proposal.Approvers = []string{"lee", "sam"}
+	return a
+}
+
 // sent is the part of Discord's message JSON the tests read.
 type sent struct {
 	Content string `json:"content"`
@@ -437,6 +466,9 @@ func TestGolden(t *testing.T) {
 		{"supplier_slip_acknowledged", supplierSlip(), true},
 		{"stockout_resolved", resolved(), true},
 		{"lead_time_drift_supplier", leadTimeDrift(), false},
+		{"planned_expedite", plannedExpedite(), false},
+		{"proposal_open", openProposal(), true},
+		{"proposal_executed", executedProposal(), true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -742,5 +774,146 @@ func TestEmbedTotalLimit(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "total limit") {
 		t.Errorf("log %q lacks the total-limit warning", logs.String())
+	}
+}
+
+// rowsOf renders a's components and returns each row as "label=custom id"
+// lines, checking Discord's limits on the way.
+func rowsOf(t *testing.T, a alert.Alert) ([][]string, string) {
+	t.Helper()
+	f := newFakeDiscord(t)
+	n, logs := newNotifier(t, f)
+	if _, err := n.Notify(context.Background(), "C1", a, nil); err != nil {
+		t.Fatalf("Notify: %v", err)
+	}
+	m := decode(t, f.got()[0].Body)
+	if len(m.Components) > maxRows {
+		t.Errorf("%d action rows, over Discord's %d", len(m.Components), maxRows)
+	}
+	var rows [][]string
+	for _, row := range m.Components {
+		if row.Type != 1 {
+			t.Errorf("component type %d, want an action row", row.Type)
+		}
+		if len(row.Components) == 0 || len(row.Components) > maxRowButtons {
+			t.Errorf("action row with %d buttons, want 1 to %d", len(row.Components), maxRowButtons)
+		}
+		var ids []string
+		for _, b := range row.Components {
+			if len(b.CustomID) > maxCustomID {
+				t.Errorf("custom id %q has %d characters, over %d", b.CustomID, len(b.CustomID), maxCustomID)
+			}
+			if utf8.RuneCountInString(b.Label) > maxButtonLabel {
+				t.Errorf("label %q over %d characters", b.Label, maxButtonLabel)
+			}
+			ids = append(ids, b.Label+"="+b.CustomID)
+		}
+		rows = append(rows, ids)
+	}
+	return rows, logs.String()
+}
+
+func TestProposalButtons(t *testing.T) {
+	const id = "qm-0123456789abcdef-1"
+	value := "p-20261127-7f3a9c2e1b|" + proposalHash
+	approve := []string{"Approve=qm_approve:" + value, "Reject=qm_reject:" + value}
+	propose := []string{"Propose: expedite qty=400 shipment=SHP-7=qm_propose:" + id}
+	with := func(a alert.Alert, f func(*alert.Alert)) alert.Alert { f(&a); return a }
+	tests := []struct {
+		name     string
+		a        alert.Alert
+		alertRow bool     // the alert's own buttons come first
+		want     []string // the proposal row; nil for none
+	}{
+		{"no planned action", stockout(), true, nil},
+		{"planned, not proposed", plannedExpedite(), true, propose},
+		{"planned, acknowledged", with(plannedExpedite(), func(a *alert.Alert) { a.State = alert.Acknowledged }), true, propose},
+		{"planned, resolved", with(plannedExpedite(), func(a *alert.Alert) { a.State = alert.Resolved }), false, nil},
+		{"open", openProposal(), true, approve},
+		{"approved, awaiting execution", with(openProposal(), func(a *alert.Alert) { a.Proposal.State = "approved" }), true, nil},
+		{"rejected", with(openProposal(), func(a *alert.Alert) { a.Proposal.State = "rejected" }), true, propose},
+		{"expired", with(openProposal(), func(a *alert.Alert) { a.Proposal.State = "expired" }), true, propose},
+		{"executed", executedProposal(), true, nil},
+		{"rejected, resolved", with(openProposal(), func(a *alert.Alert) { a.Proposal.State, a.State = "rejected", alert.Resolved }), false, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rows, _ := rowsOf(t, tt.a)
+			if tt.alertRow {
+				if len(rows) == 0 || len(rows[0]) != 5 || !strings.HasPrefix(rows[0][0], "Ack") {
+					t.Fatalf("first row = %q, want the alert's five buttons", rows)
+				}
+				rows = rows[1:]
+			}
+			var got []string
+			if len(rows) > 0 {
+				got = rows[0]
+			}
+			if len(rows) > 1 || strings.Join(got, " ") != strings.Join(tt.want, " ") {
+				t.Errorf("proposal rows = %q, want [%q]", rows, tt.want)
+			}
+		})
+	}
+}
+
+// TestApproveCustomIDFits pins the arithmetic the custom ids rely on: the
+// full hash and a proposal id of up to 24 characters fit in Discord's 100,
+// and a longer id leaves the buttons out, logged, rather than cutting them.
+func TestApproveCustomIDFits(t *testing.T) {
+	a := openProposal()
+	a.Proposal.ID = strings.Repeat("p", 24)
+	if n := len(ActionApprove + ":" + a.Proposal.ID + "|" + proposalHash); n != maxCustomID {
+		t.Fatalf("the longest approve id is %d characters; this test wants it at exactly %d", n, maxCustomID)
+	}
+	rows, _ := rowsOf(t, a)
+	if len(rows) != 2 || len(rows[1]) != 2 || !strings.HasSuffix(rows[1][0], "|"+proposalHash) {
+		t.Errorf("rows = %q, want approve and reject with the full hash", rows)
+	}
+
+	a.Proposal.ID = strings.Repeat("p", 25)
+	rows, logs := rowsOf(t, a)
+	// "qm_reject:" is one shorter, so Reject still fits; Approve must not
+	// be cut to fit.
+	if len(rows) != 2 || len(rows[1]) != 1 || !strings.HasPrefix(rows[1][0], "Reject=") {
+		t.Errorf("rows = %q, want only Reject in the proposal row", rows)
+	}
+	if !strings.Contains(logs, "button left out") || !strings.Contains(logs, "button=Approve") {
+		t.Errorf("log %q does not say Approve was left out", logs)
+	}
+}
+
+func TestProposeLabelIsCut(t *testing.T) {
+	a := plannedExpedite()
+	a.Planned.Params["reason"] = strings.Repeat("long reason ", 20)
+	rows, logs := rowsOf(t, a) // checks the label limit
+	if len(rows) != 2 || !strings.HasSuffix(rows[1][0], "…=qm_propose:"+a.ID) {
+		t.Errorf("rows = %q, want a cut Propose label", rows)
+	}
+	if !strings.Contains(logs, "part=\"button label\"") {
+		t.Errorf("log %q does not record the cut", logs)
+	}
+}
+
+func TestProposalFieldsAndReply(t *testing.T) {
+	f := newFakeDiscord(t)
+	n, _ := newNotifier(t, f)
+	prev := notify.Ref{Channel: "C1", Message: "M1", Thread: "T1"}
+	if _, err := n.Notify(context.Background(), "C1", openProposal(), &prev); err != nil {
+		t.Fatalf("Notify: %v", err)
+	}
+	reqs := f.got()
+	fields := map[string]string{}
+	for _, fl := range decode(t, reqs[0].Body).Embeds[0].Fields {
+		fields[fl.Name] = fl.Value
+	}
+	if got, want := fields["Planned action"], "expedite qty=400 shipment=SHP-7 · $1,850"; got != want {
+		t.Errorf("Planned action = %q, want %q", got, want)
+	}
+	if got, want := fields["Proposal"], "p-20261127-7f3a9c2e1b: open, proposed by dana, approved by lee (1 of 2)"; got != want {
+		t.Errorf("Proposal = %q, want %q", got, want)
+	}
+	reply := decode(t, reqs[len(reqs)-1].Body).Content
+	if want := "Revision 2: proposal · p-20261127-7f3a9c2e1b: open, proposed by dana, approved by lee (1 of 2)"; reply != want {
+		t.Errorf("reply = %q, want %q", reply, want)
 	}
 }

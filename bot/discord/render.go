@@ -3,7 +3,9 @@ package discord
 import (
 	"fmt"
 	"log/slog"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,18 +36,36 @@ const (
 	maxContent          = 2000
 	maxButtonLabel      = 80
 	maxCustomID         = 100
+	maxRowButtons       = 5 // buttons per action row, https://discord.com/developers/docs/components/reference#action-row
+	maxRows             = 5 // action rows per message, ibid.
 	maxThreadName       = 100
 )
 
-// Button actions. A button's custom id is "<action>:<alert id>": Discord
-// has no separate value field, so the alert rides in the id. The action
-// names are Slack's action ids, so one interaction handler reads both.
+// Button actions. A button's custom id is "<action>:<value>": Discord has
+// no separate value field, so the value rides in the id. The value is the
+// alert id, except for Approve and Reject, whose value is "<proposal
+// id>|<hash>", the SHA-256 of the exact action the clicker saw. The action
+// names and values are Slack's, so one interaction handler reads both.
+//
+// The full hash always fits: "qm_approve:" is 11 characters, a hash 64, so a
+// proposal id of up to 24 characters keeps the custom id within Discord's
+// 100. A button whose id would not fit is left out and logged, never cut.
 const (
 	ActionAck       = "qm_ack"
 	ActionSnooze1h  = "qm_snooze_1h"
 	ActionSnooze4h  = "qm_snooze_4h"
 	ActionSnooze24h = "qm_snooze_24h"
 	ActionAssign    = "qm_assign"
+	ActionPropose   = "qm_propose"
+	ActionApprove   = "qm_approve"
+	ActionReject    = "qm_reject"
+)
+
+// States of a proposal, as alert.ProposalRef carries them.
+const (
+	proposalOpen     = "open"
+	proposalRejected = "rejected"
+	proposalExpired  = "expired"
 )
 
 // snoozes are the snooze buttons, shortest first.
@@ -173,6 +193,14 @@ func (r *renderer) embed() *discordgo.MessageEmbed {
 	}
 	field("Owner", a.Owner)
 	field("Response class", string(a.ResponseClass))
+	// The planned action is what Propose would propose; once resolved it is
+	// kept only as the record of a proposal made of it.
+	if a.Planned != nil && (a.State != alert.Resolved || a.Proposal != nil) {
+		field("Planned action", plannedText(a.Planned)+" · "+console.Money(a.Planned.Amount))
+	}
+	if a.Proposal != nil {
+		field("Proposal", proposalText(a.Proposal))
+	}
 
 	// Each part fits its own limit; together they may not. The description
 	// is the only long part, so it gives way.
@@ -228,13 +256,43 @@ func (r *renderer) content(mentions map[string]mention) (string, *discordgo.Mess
 	return r.cut("content", m.text+" "+r.title(), maxContent), allowed
 }
 
-// components renders the action buttons: none once resolved, and the
-// acknowledge button disabled once acknowledged. It returns an empty list
-// rather than nil so an edit removes buttons instead of leaving them.
+// components renders the action buttons: the alert's own in the first
+// row, none once resolved, and the acknowledge button disabled once
+// acknowledged; the proposal's (propose, or approve and reject) in a row of
+// their own. It returns an empty list rather than nil so an edit removes
+// buttons instead of leaving them.
 func (r *renderer) components() []discordgo.MessageComponent {
+	rows := []discordgo.MessageComponent{}
+	for _, buttons := range [][]discordgo.Button{r.alertButtons(), r.proposalButtons()} {
+		var row []discordgo.MessageComponent
+		for _, b := range buttons {
+			// A cut custom id would name another alert or proposal, or
+			// none, so a button whose id does not fit is left out rather
+			// than shortened.
+			if len(b.CustomID) > maxCustomID {
+				r.log.Warn("discord: button left out, its custom id is over the platform limit", "alert", r.a.ID, "button", b.Label, "length", len(b.CustomID), "limit", maxCustomID)
+				continue
+			}
+			row = append(row, b)
+		}
+		for len(row) > 0 {
+			if len(rows) == maxRows {
+				r.log.Warn("discord: buttons left out at the platform's limit on rows", "alert", r.a.ID, "buttons", len(row), "limit", maxRows)
+				break
+			}
+			n := min(len(row), maxRowButtons)
+			rows = append(rows, discordgo.ActionsRow{Components: row[:n]})
+			row = row[n:]
+		}
+	}
+	return rows
+}
+
+// alertButtons are the alert's own buttons: acknowledge, snooze, assign.
+func (r *renderer) alertButtons() []discordgo.Button {
 	a := r.a
 	if a.State == alert.Resolved {
-		return []discordgo.MessageComponent{}
+		return nil
 	}
 	ack := discordgo.Button{Label: "Acknowledge", Style: discordgo.PrimaryButton, CustomID: ActionAck + ":" + a.ID}
 	if a.State == alert.Acknowledged {
@@ -249,22 +307,61 @@ func (r *renderer) components() []discordgo.MessageComponent {
 	for _, s := range snoozes {
 		buttons = append(buttons, discordgo.Button{Label: s.label, Style: discordgo.SecondaryButton, CustomID: s.action + ":" + a.ID})
 	}
-	buttons = append(buttons, discordgo.Button{Label: "Assign to me", Style: discordgo.SecondaryButton, CustomID: ActionAssign + ":" + a.ID})
+	return append(buttons, discordgo.Button{Label: "Assign to me", Style: discordgo.SecondaryButton, CustomID: ActionAssign + ":" + a.ID})
+}
 
-	row := discordgo.ActionsRow{}
-	for _, b := range buttons {
-		// A cut custom id would name another alert or none, so a button
-		// whose id does not fit is left out rather than shortened.
-		if len(b.CustomID) > maxCustomID {
-			r.log.Warn("discord: button left out, its custom id is over the platform limit", "alert", a.ID, "button", b.Label, "length", len(b.CustomID), "limit", maxCustomID)
-			continue
+// proposalButtons are the buttons of the proposal flow: Propose while the
+// planned action has no live proposal (none yet, or the last one was
+// rejected or expired) and the alert is open; Approve and Reject while a
+// proposal is open. Approve and Reject carry the proposal's hash, so a click
+// approves exactly the action this message showed.
+func (r *renderer) proposalButtons() []discordgo.Button {
+	a, p := r.a, r.a.Proposal
+	switch {
+	case p != nil && p.State == proposalOpen:
+		if p.ID == "" || p.Hash == "" {
+			r.log.Warn("discord: approve and reject buttons left out, the proposal has no id or hash", "alert", a.ID, "proposal", p.ID)
+			return nil
 		}
-		row.Components = append(row.Components, b)
+		value := p.ID + "|" + p.Hash
+		return []discordgo.Button{
+			{Label: "Approve", Style: discordgo.SuccessButton, CustomID: ActionApprove + ":" + value},
+			{Label: "Reject", Style: discordgo.DangerButton, CustomID: ActionReject + ":" + value},
+		}
+	case a.Planned != nil && a.State != alert.Resolved && (p == nil || p.State == proposalRejected || p.State == proposalExpired):
+		label := r.cut("button label", "Propose: "+plannedText(a.Planned), maxButtonLabel)
+		return []discordgo.Button{{Label: label, Style: discordgo.PrimaryButton, CustomID: ActionPropose + ":" + a.ID}}
 	}
-	if len(row.Components) == 0 {
-		return []discordgo.MessageComponent{}
+	return nil
+}
+
+// plannedText is a planned action in one short line: its kind and its
+// parameters by name, e.g. "expedite po=PO-7731 qty=400".
+func plannedText(p *alert.Planned) string {
+	parts := []string{strings.ReplaceAll(p.Kind, "_", " ")}
+	for _, k := range slices.Sorted(maps.Keys(p.Params)) {
+		parts = append(parts, k+"="+p.Params[k])
 	}
-	return []discordgo.MessageComponent{row}
+	return strings.Join(strings.Fields(strings.Join(parts, " ")), " ")
+}
+
+// proposalText says where a proposal stands: "p1: open, proposed by U1,
+// approved by U2 (1 of 2)".
+func proposalText(p *alert.ProposalRef) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s", p.ID, p.State)
+	if p.By != "" {
+		b.WriteString(", proposed by " + p.By)
+	}
+	by := "no one yet"
+	if len(p.Approvers) > 0 {
+		by = strings.Join(p.Approvers, ", ")
+	}
+	b.WriteString(", approved by " + by)
+	if p.Needed > 0 {
+		fmt.Fprintf(&b, " (%d of %d)", len(p.Approvers), p.Needed)
+	}
+	return b.String()
 }
 
 // threadName names the history thread after the alert, so it can be found
@@ -279,10 +376,12 @@ func (r *renderer) changeLine() string {
 	a := r.a
 	var b strings.Builder
 	fmt.Fprintf(&b, "Revision %d: %s", a.Revision, r.change())
-	switch a.State {
-	case alert.Resolved:
+	switch {
+	case a.Change == alert.Proposed && a.Proposal != nil:
+		fmt.Fprintf(&b, " · %s", proposalText(a.Proposal))
+	case a.State == alert.Resolved:
 		b.WriteString(", the condition cleared")
-	case alert.Acknowledged:
+	case a.State == alert.Acknowledged:
 		if a.AcknowledgedBy != "" {
 			fmt.Fprintf(&b, " by %s", a.AcknowledgedBy)
 		}

@@ -88,6 +88,38 @@ func TestParseButton(t *testing.T) {
 	if err != nil || r.Kind != interact.Snooze || r.Snooze != 24*time.Hour {
 		t.Errorf("qm_snooze_24h = %+v %v", r, err)
 	}
+
+	r, err = interact.ParseButton("qm_propose", "qm-0123456789abcdef-1", "U1", audit.Source{})
+	if err != nil || r.Kind != interact.Propose || r.Alert != "qm-0123456789abcdef-1" || r.User != "U1" {
+		t.Errorf("qm_propose = %+v %v", r, err)
+	}
+	hash := "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+	for action, kind := range map[string]string{"qm_approve": interact.Approve, "qm_reject": interact.Reject} {
+		r, err := interact.ParseButton(action, "p-20261127-7f3a9c2e1b|"+hash, "U2", audit.Source{Platform: "discord"})
+		if err != nil || r.Kind != kind || r.Proposal != "p-20261127-7f3a9c2e1b" || r.Hash != hash ||
+			r.Alert != "" || r.User != "U2" || r.Source.Platform != "discord" {
+			t.Errorf("%s = %+v %v", action, r, err)
+		}
+	}
+	for _, bad := range []struct{ action, value string }{
+		{"qm_propose", ""},
+		{"qm_propose", "p1|" + hash}, // a proposal's value on the propose button
+		{"qm_propose", "qm-0123-1"},
+		{"qm_approve", ""},
+		{"qm_approve", "p1"},                          // no hash
+		{"qm_approve", "p1|"},                         // empty hash
+		{"qm_approve", "|" + hash},                    // no id
+		{"qm_approve", "p1|" + hash[:16]},             // a prefix is not the hash
+		{"qm_approve", "p1|" + strings.ToUpper(hash)}, // not as approve writes it
+		{"qm_approve", "p1|" + hash + "|" + hash},     // two hashes
+		{"qm_reject", "p 1|" + hash},                  // space in the id
+		{"qm_reject", "qm-0123456789abcdef-1"},        // an alert id
+		{"qm_reject", "p1|" + hash[:63] + "g"},        // not hex
+	} {
+		if r, err := interact.ParseButton(bad.action, bad.value, "U1", audit.Source{}); err == nil {
+			t.Errorf("ParseButton(%q, %q) accepted: %+v", bad.action, bad.value, r)
+		}
+	}
 }
 
 // A planner proposes the alert's planned action; a buyer approves it; the

@@ -31,6 +31,9 @@ const (
 	maxFieldChars   = 2000 // each field's text, ibid.
 	maxContextChars = 3000 // each context element's text, https://docs.slack.dev/reference/block-kit/blocks/context-block
 	maxBlocks       = 50   // blocks per message, https://docs.slack.dev/reference/block-kit/blocks
+	maxActions      = 25   // elements per actions block, https://docs.slack.dev/reference/block-kit/blocks/actions-block
+	maxButtonChars  = 75   // a button's text, https://docs.slack.dev/reference/block-kit/block-elements/button-element
+	maxValueChars   = 2000 // a button's value, ibid.
 	// maxTextChars bounds the top-level text, the notification fallback.
 	// Slack truncates at 40,000 characters but advises staying under
 	// 4,000: https://docs.slack.dev/reference/methods/chat.postMessage#truncating
@@ -38,13 +41,18 @@ const (
 )
 
 // Action ids of the message's buttons; the interaction handler dispatches
-// on them, and every button's value is the alert id.
+// on them. Every button's value is the alert id, except Approve's and
+// Reject's: theirs is "<proposal id>|<hash>", the hash of the exact action
+// the clicker saw, so an approval can never apply to a changed action.
 const (
 	ActionAck       = "qm_ack"
 	ActionSnooze1h  = "qm_snooze_1h"
 	ActionSnooze4h  = "qm_snooze_4h"
 	ActionSnooze24h = "qm_snooze_24h"
 	ActionAssign    = "qm_assign"
+	ActionPropose   = "qm_propose"
+	ActionApprove   = "qm_approve"
+	ActionReject    = "qm_reject"
 )
 
 // Block ids, stable so that a handler can find a block in an edited message.
@@ -54,6 +62,10 @@ const (
 	blockAction  = "qm_action"
 	blockContext = "qm_context"
 	blockActions = "qm_actions"
+	// The proposal's status line and its buttons (propose, or approve and
+	// reject), kept apart from qm_actions so each set has one primary button.
+	blockProposal        = "qm_proposal"
+	blockProposalActions = "qm_proposal_actions"
 )
 
 type message struct {
@@ -106,6 +118,11 @@ func (n *Notifier) render(a alert.Alert, now time.Time) message {
 	if a.ResponseClass != "" {
 		field("Response", strings.ReplaceAll(string(a.ResponseClass), "_", " "))
 	}
+	// The planned action is what Propose would propose; once resolved it is
+	// kept only as the record of a proposal made of it.
+	if a.Planned != nil && (!resolved || a.Proposal != nil) {
+		field("Planned action", escapeLine(plannedText(a.Planned))+" · "+console.Money(a.Planned.Amount))
+	}
 	if len(fields) > maxFields {
 		n.log.Warn("slack section fields dropped", "alert", a.ID, "fields", len(fields), "limit", maxFields)
 		fields = fields[:maxFields]
@@ -118,6 +135,12 @@ func (n *Notifier) render(a alert.Alert, now time.Time) message {
 	}
 	if resolved || a.RecommendedAction != "" {
 		blocks = append(blocks, slackapi.NewSectionBlock(mrkdwn(n.truncate(a.ID, "recommended action", action, maxSectionChars)), nil, nil, slackapi.SectionBlockOptionBlockID(blockAction)))
+	}
+	if a.Proposal != nil {
+		blocks = append(blocks, slackapi.NewContextBlock(blockProposal, mrkdwn(n.truncate(a.ID, "proposal", proposalText(a.Proposal), maxContextChars))))
+	}
+	if buttons := n.proposalButtons(a); len(buttons) > 0 {
+		blocks = append(blocks, n.actions(a.ID, blockProposalActions, buttons))
 	}
 
 	ctx := fmt.Sprintf("`%s` · revision %d · detected %s", escape(a.ID), a.Revision, date(a.DetectedAt))
@@ -143,13 +166,89 @@ func (n *Notifier) render(a alert.Alert, now time.Time) message {
 			button(ActionSnooze24h, a.ID, "Snooze 24h"),
 			button(ActionAssign, a.ID, "Assign to me"),
 		)
-		blocks = append(blocks, slackapi.NewActionBlock(blockActions, buttons...))
+		blocks = append(blocks, n.actions(a.ID, blockActions, buttons))
 	}
 	if len(blocks) > maxBlocks {
 		n.log.Warn("slack blocks dropped", "alert", a.ID, "blocks", len(blocks), "limit", maxBlocks)
 		blocks = blocks[:maxBlocks]
 	}
 	return message{blocks: blocks, text: n.truncate(a.ID, "text", n.fallback(a, now), maxTextChars)}
+}
+
+// proposalButtons are the buttons of the proposal flow: Propose while the
+// planned action has no live proposal (none yet, or the last one was
+// rejected or expired) and the alert is open; Approve and Reject while a
+// proposal is open. Approve and Reject carry the proposal's hash, so a click
+// approves exactly the action this message showed.
+func (n *Notifier) proposalButtons(a alert.Alert) []slackapi.BlockElement {
+	p := a.Proposal
+	switch {
+	case p != nil && p.State == proposalOpen:
+		value := p.ID + "|" + p.Hash
+		if p.ID == "" || p.Hash == "" || len(value) > maxValueChars {
+			// A cut value would name another proposal or none.
+			n.log.Warn("slack approve and reject buttons left out: bad proposal id or hash", "alert", a.ID, "proposal", p.ID, "length", len(value), "limit", maxValueChars)
+			return nil
+		}
+		return []slackapi.BlockElement{
+			button(ActionApprove, value, "Approve").WithStyle(slackapi.StylePrimary),
+			button(ActionReject, value, "Reject").WithStyle(slackapi.StyleDanger),
+		}
+	case a.Planned != nil && a.State != alert.Resolved && (p == nil || p.State == proposalRejected || p.State == proposalExpired):
+		label := n.truncate(a.ID, "propose button", "Propose: "+plannedText(a.Planned), maxButtonChars)
+		return []slackapi.BlockElement{button(ActionPropose, a.ID, label).WithStyle(slackapi.StylePrimary)}
+	}
+	return nil
+}
+
+// actions is an actions block, cut to Slack's limit on its elements.
+func (n *Notifier) actions(alertID, blockID string, buttons []slackapi.BlockElement) *slackapi.ActionBlock {
+	if len(buttons) > maxActions {
+		n.log.Warn("slack buttons dropped", "alert", alertID, "block", blockID, "buttons", len(buttons), "limit", maxActions)
+		buttons = buttons[:maxActions]
+	}
+	return slackapi.NewActionBlock(blockID, buttons...)
+}
+
+// States of a proposal, as alert.ProposalRef carries them.
+const (
+	proposalOpen     = "open"
+	proposalRejected = "rejected"
+	proposalExpired  = "expired"
+)
+
+// plannedText is a planned action in one short line: its kind and its
+// parameters by name, e.g. "expedite po=PO-7731 qty=400". It is plain
+// text; mrkdwn callers escape it.
+func plannedText(p *alert.Planned) string {
+	parts := []string{strings.ReplaceAll(p.Kind, "_", " ")}
+	for _, k := range slices.Sorted(maps.Keys(p.Params)) {
+		parts = append(parts, k+"="+p.Params[k])
+	}
+	return strings.Join(strings.Fields(strings.Join(parts, " ")), " ")
+}
+
+// proposalText says where a proposal stands: "Proposal p1: open, proposed
+// by U1, approved by U2 (1 of 2)".
+func proposalText(p *alert.ProposalRef) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Proposal `%s`: %s", escapeLine(p.ID), escapeLine(p.State))
+	if p.By != "" {
+		b.WriteString(", proposed by " + escapeLine(p.By))
+	}
+	by := "no one yet"
+	if len(p.Approvers) > 0 {
+		names := make([]string, len(p.Approvers))
+		for i, s := range p.Approvers {
+			names[i] = escapeLine(s)
+		}
+		by = strings.Join(names, ", ")
+	}
+	b.WriteString(", approved by " + by)
+	if p.Needed > 0 {
+		fmt.Fprintf(&b, " (%d of %d)", len(p.Approvers), p.Needed)
+	}
+	return b.String()
 }
 
 // fallback is the message's plain text: what a phone notification shows.
@@ -207,6 +306,8 @@ func replyText(a alert.Alert, was *shown, now time.Time) string {
 			by = "someone"
 		}
 		return "Acknowledged by " + by
+	case a.Change == alert.Proposed && a.Proposal != nil:
+		return proposalText(a.Proposal)
 	case a.State == alert.Snoozed:
 		return "Snoozed"
 	}

@@ -143,6 +143,36 @@ func leadTimeDrift() alert.Alert {
 	}
 }
 
+// proposalHash stands for the SHA-256 of a proposed action.
+const proposalHash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+
+// plannedExpedite is criticalStockout with an action people can propose.
+func plannedExpedite() alert.Alert {
+	a := criticalStockout()
+	a.ActionKey = "expedite PO-7731"
+	a.Planned = &alert.Planned{Kind: "expedite", Params: map[string]string{"po": "PO-7731", "qty": "400"}, Amount: 1850}
+	return a
+}
+
+// openProposal is plannedExpedite proposed, needing two approvals and
+// holding one.
+func openProposal() alert.Alert {
+	a := plannedExpedite()
+	a.Change, a.Revision = alert.Proposed, 2
+	a.Proposal = &alert.ProposalRef{ID: "p-20261127-7f3a9c2e1b", Hash: proposalHash, State: "open",
+		By: "U0PLANNER", Needed: 2, Approvers: []string{"U0FINANCE"}}
+	return a
+}
+
+// executedProposal is openProposal approved by both and carried out.
+func executedProposal() alert.Alert {
+	a := openProposal()
+	a.Revision = 3
+	a.Proposal.State = "executed"
+	a.Proposal.Approvers = []string{"U0FINANCE", "U0DIRECTOR"}
+	return a
+}
+
 // TestBlocksGolden pins the Block Kit JSON each kind of message sends.
 // Run go test -update to rewrite the files after a deliberate change.
 func TestBlocksGolden(t *testing.T) {
@@ -155,6 +185,9 @@ func TestBlocksGolden(t *testing.T) {
 		{"acknowledged_supplier_slip", acknowledgedSlip(), &notify.Ref{Channel: "C0SUPPLY", Message: "1764234600.000001", Thread: "1764234600.000001"}},
 		{"resolved", resolvedAlert(), &notify.Ref{Channel: "C0SUPPLY", Message: "1764234600.000001", Thread: "1764234600.000001"}},
 		{"lead_time_drift_supplier", leadTimeDrift(), nil},
+		{"planned_expedite", plannedExpedite(), nil},
+		{"proposal_open", openProposal(), &notify.Ref{Channel: "C0SUPPLY", Message: "1764234600.000001", Thread: "1764234600.000001"}},
+		{"proposal_executed", executedProposal(), &notify.Ref{Channel: "C0SUPPLY", Message: "1764234600.000001", Thread: "1764234600.000001"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -504,5 +537,137 @@ func TestCancelledIsNotRetryable(t *testing.T) {
 	_, err := f.notifier(new(bytes.Buffer)).Notify(ctx, "#supply", criticalStockout(), nil)
 	if ok, _ := notify.Retryable(err); ok || !errors.Is(err, context.Canceled) {
 		t.Errorf("Notify with a cancelled ctx = %v, want a permanent error wrapping context.Canceled", err)
+	}
+}
+
+// buttonsOf returns the buttons of each actions block by block id, as
+// "action_id=value".
+func buttonsOf(t *testing.T, blocksJSON string) map[string][]string {
+	t.Helper()
+	var blocks []struct {
+		Type     string          `json:"type"`
+		BlockID  string          `json:"block_id"`
+		Elements json.RawMessage `json:"elements"`
+	}
+	if err := json.Unmarshal([]byte(blocksJSON), &blocks); err != nil {
+		t.Fatalf("blocks: %v", err)
+	}
+	out := map[string][]string{}
+	for _, b := range blocks {
+		if b.Type != "actions" {
+			continue
+		}
+		var elements []struct {
+			ActionID string `json:"action_id"`
+			Value    string `json:"value"`
+			Style    string `json:"style"`
+			Text     struct {
+				Text string `json:"text"`
+			} `json:"text"`
+		}
+		if err := json.Unmarshal(b.Elements, &elements); err != nil {
+			t.Fatalf("block %s: %v", b.BlockID, err)
+		}
+		primaries := 0
+		for _, e := range elements {
+			out[b.BlockID] = append(out[b.BlockID], e.ActionID+"="+e.Value)
+			if e.Style == "primary" {
+				primaries++
+			}
+			if n := utf8.RuneCountInString(e.Text.Text); n > 75 {
+				t.Errorf("button %s has %d characters of text, over Slack's 75", e.ActionID, n)
+			}
+		}
+		if primaries > 1 {
+			t.Errorf("block %s has %d primary buttons; Slack wants at most one per set", b.BlockID, primaries)
+		}
+		if len(elements) > 25 {
+			t.Errorf("block %s has %d elements, over Slack's 25", b.BlockID, len(elements))
+		}
+	}
+	return out
+}
+
+func TestProposalButtons(t *testing.T) {
+	const id = "qm-0123456789abcdef-1"
+	approve := []string{"qm_approve=p-20261127-7f3a9c2e1b|" + proposalHash, "qm_reject=p-20261127-7f3a9c2e1b|" + proposalHash}
+	propose := []string{"qm_propose=" + id}
+	with := func(a alert.Alert, f func(*alert.Alert)) alert.Alert { f(&a); return a }
+	tests := []struct {
+		name string
+		a    alert.Alert
+		want []string // the qm_proposal_actions block; nil for none
+	}{
+		{"no planned action", criticalStockout(), nil},
+		{"planned, not proposed", plannedExpedite(), propose},
+		{"planned, acknowledged", with(plannedExpedite(), func(a *alert.Alert) { a.State, a.AcknowledgedBy = alert.Acknowledged, "maria" }), propose},
+		{"planned, resolved", with(plannedExpedite(), func(a *alert.Alert) { a.State = alert.Resolved }), nil},
+		{"open", openProposal(), approve},
+		{"approved, awaiting execution", with(openProposal(), func(a *alert.Alert) { a.Proposal.State = "approved" }), nil},
+		{"rejected", with(openProposal(), func(a *alert.Alert) { a.Proposal.State = "rejected" }), propose},
+		{"expired", with(openProposal(), func(a *alert.Alert) { a.Proposal.State = "expired" }), propose},
+		{"executed", executedProposal(), nil},
+		{"rejected, resolved", with(openProposal(), func(a *alert.Alert) { a.Proposal.State, a.State = "rejected", alert.Resolved }), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeSlack(t)
+			if _, err := f.notifier(new(bytes.Buffer)).Notify(t.Context(), "#supply", tt.a, nil); err != nil {
+				t.Fatal(err)
+			}
+			got := buttonsOf(t, f.Calls()[0].Form.Get("blocks"))
+			if strings.Join(got["qm_proposal_actions"], " ") != strings.Join(tt.want, " ") {
+				t.Errorf("proposal buttons = %q, want %q", got["qm_proposal_actions"], tt.want)
+			}
+			// The alert's own buttons are untouched by the proposal flow.
+			if tt.a.State == alert.Firing {
+				if n := len(got["qm_actions"]); n != 5 {
+					t.Errorf("qm_actions has %d buttons, want 5: %q", n, got["qm_actions"])
+				}
+			}
+		})
+	}
+}
+
+func TestProposeLabelIsCut(t *testing.T) {
+	f := newFakeSlack(t)
+	var logs bytes.Buffer
+	a := plannedExpedite()
+	a.Planned.Params["reason"] = strings.Repeat("long reason ", 20)
+	if _, err := f.notifier(&logs).Notify(t.Context(), "#supply", a, nil); err != nil {
+		t.Fatal(err)
+	}
+	buttonsOf(t, f.Calls()[0].Form.Get("blocks")) // checks the 75-character limit
+	if !strings.Contains(logs.String(), `part="propose button"`) {
+		t.Errorf("the cut label was not logged:\n%s", logs.String())
+	}
+}
+
+func TestProposalTextIsEscaped(t *testing.T) {
+	f := newFakeSlack(t)
+	a := openProposal()
+	a.Proposal.By = "<!channel>"
+	a.Proposal.Approvers = []string{"<@U0X>"}
+	a.Planned.Params["po"] = "<!here>"
+	if _, err := f.notifier(new(bytes.Buffer)).Notify(t.Context(), "#supply", a, nil); err != nil {
+		t.Fatal(err)
+	}
+	blocks := f.Calls()[0].Form.Get("blocks")
+	for _, bad := range []string{"<!channel", "<@U0X", "<!here"} {
+		if strings.Contains(blocks, bad) {
+			t.Errorf("blocks contain %s: %s", bad, blocks)
+		}
+	}
+}
+
+func TestProposalThreadReply(t *testing.T) {
+	f := newFakeSlack(t)
+	prev := &notify.Ref{Channel: "C0SUPPLY", Message: "1764234600.000001", Thread: "1764234600.000001"}
+	if _, err := f.notifier(new(bytes.Buffer)).Notify(t.Context(), "#supply", openProposal(), prev); err != nil {
+		t.Fatal(err)
+	}
+	want := "Proposal `p-20261127-7f3a9c2e1b`: open, proposed by U0PLANNER, approved by U0FINANCE (1 of 2)"
+	if got := f.Calls()[1].Form.Get("text"); got != want {
+		t.Errorf("reply = %q, want %q", got, want)
 	}
 }
