@@ -313,12 +313,13 @@ func (r *renderer) alertButtons() []discordgo.Button {
 // proposalButtons are the buttons of the proposal flow: Propose while the
 // planned action has no live proposal (none yet, or the last one was
 // rejected or expired) and the alert is open; Approve and Reject while a
-// proposal is open. Approve and Reject carry the proposal's hash, so a click
+// proposal is open and the alert is not resolved (no money for a cleared
+// condition). Approve and Reject carry the proposal's hash, so a click
 // approves exactly the action this message showed.
 func (r *renderer) proposalButtons() []discordgo.Button {
 	a, p := r.a, r.a.Proposal
 	switch {
-	case p != nil && p.State == proposalOpen:
+	case p != nil && p.State == proposalOpen && a.State != alert.Resolved:
 		if p.ID == "" || p.Hash == "" {
 			r.log.Warn("discord: approve and reject buttons left out, the proposal has no id or hash", "alert", a.ID, "proposal", p.ID)
 			return nil

@@ -178,12 +178,13 @@ func (n *Notifier) render(a alert.Alert, now time.Time) message {
 // proposalButtons are the buttons of the proposal flow: Propose while the
 // planned action has no live proposal (none yet, or the last one was
 // rejected or expired) and the alert is open; Approve and Reject while a
-// proposal is open. Approve and Reject carry the proposal's hash, so a click
+// proposal is open and the alert is not resolved (no money for a cleared
+// condition). Approve and Reject carry the proposal's hash, so a click
 // approves exactly the action this message showed.
 func (n *Notifier) proposalButtons(a alert.Alert) []slackapi.BlockElement {
 	p := a.Proposal
 	switch {
-	case p != nil && p.State == proposalOpen:
+	case p != nil && p.State == proposalOpen && a.State != alert.Resolved:
 		value := p.ID + "|" + p.Hash
 		if p.ID == "" || p.Hash == "" || len(value) > maxValueChars {
 			// A cut value would name another proposal or none.
