@@ -6,6 +6,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -185,8 +186,27 @@ func (a *App) chat(cfg config.Config) *notify.Dispatcher {
 	}
 	return &notify.Dispatcher{
 		St: a.Store, Routes: routes, Notifiers: notifiers, Group: "notify", Consumer: a.opt.Consumer,
-		Block: time.Second, Log: a.opt.Log, Attempts: 5, Sent: notify.NewSentCounter(a.Registry),
+		Block: time.Second, Log: a.opt.Log, Attempts: 5, Sent: notify.NewSentCounter(a.Registry), Mute: a.muted,
 	}
+}
+
+// muted inhibits a position's supplier_slip alert while a supplier-wide
+// supplier_slip alert for the same supplier is open: the group alert
+// stands for it, with every position in its evidence.
+func (a *App) muted(ctx context.Context, al alert.Alert) (bool, error) {
+	sup := al.Labels["supplier"]
+	if al.Kind != alert.KindSupplierSlip || al.Site == "" || sup == "" {
+		return false, nil
+	}
+	raw, _, err := a.Store.Alert(ctx, alert.Fingerprint(alert.KindSupplierSlip, "", "", sup))
+	if err != nil || raw == nil {
+		return false, err
+	}
+	var group alert.Alert
+	if err := json.Unmarshal(raw, &group); err != nil {
+		return false, fmt.Errorf("decode supplier alert of %s: %w", sup, err)
+	}
+	return group.State != alert.Resolved, nil
 }
 
 // Addr is the address the HTTP listener bound, once Run has started it.

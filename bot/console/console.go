@@ -42,7 +42,11 @@ func (n *Notifier) Notify(_ context.Context, channel string, a alert.Alert, _ *n
 // stockout date and time to impact, money at risk, action, owner, id.
 func Format(a alert.Alert) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s  %-10s %-12s %-15s %s@%s", a.DetectedAt.Format("Jan 02 15:04"), strings.ToUpper(string(a.Tier)), a.Change, a.Kind, a.SKU, a.Site)
+	about := a.SKU + "@" + a.Site
+	if a.SKU == "" && a.Supplier != "" {
+		about = "supplier " + a.Supplier
+	}
+	fmt.Fprintf(&b, "%s  %-10s %-12s %-15s %s", a.DetectedAt.Format("Jan 02 15:04"), strings.ToUpper(string(a.Tier)), a.Change, a.Kind, about)
 	if a.State == alert.Resolved {
 		fmt.Fprintf(&b, "  resolved: the condition cleared  [%s]", a.ID)
 		return b.String()

@@ -39,6 +39,10 @@ type Dispatcher struct {
 	// change stays pending on the stream and comes back later.
 	Attempts int
 	Sent     *prometheus.CounterVec // by platform and result; may be nil
+	// Mute says whether an alert change is inhibited by another alert (a
+	// supplier-wide one that stands for it); muted changes stay on the
+	// alert stream and are counted, but reach no chat. nil mutes nothing.
+	Mute func(ctx context.Context, a alert.Alert) (bool, error)
 }
 
 // NewSentCounter is the metric Dispatcher.Sent expects.
@@ -117,6 +121,16 @@ func (d *Dispatcher) session(ctx context.Context) error {
 // Deliver sends one alert change to every route that takes it. It returns
 // an error only when a route should be tried again later.
 func (d *Dispatcher) Deliver(ctx context.Context, a alert.Alert) error {
+	if d.Mute != nil {
+		muted, err := d.Mute(ctx, a)
+		if err != nil {
+			return err
+		}
+		if muted {
+			d.count("all", "muted")
+			return nil
+		}
+	}
 	for _, r := range d.Routes {
 		if r.Match != nil && !r.Match(a) {
 			continue

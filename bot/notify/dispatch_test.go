@@ -180,3 +180,18 @@ func TestRetriesAndRefusals(t *testing.T) {
 		t.Errorf("refused calls %+v, want an edit then one new post", got)
 	}
 }
+
+// A muted change reaches no chat and is not retried.
+func TestMute(t *testing.T) {
+	st, m := setup(t)
+	rec := &recorder{}
+	d := dispatcher(st, "r1", rec)
+	d.Mute = func(_ context.Context, a alert.Alert) (bool, error) { return a.Revision == 1, nil }
+	d.Prepare(context.Background())
+	fire(t, m, score.Actionable, 3000) // rev 1: muted
+	fire(t, m, score.Actionable, 9000) // rev 2: sent, as a new message
+	run(t, rec, 1, d)
+	if got := rec.sent(); len(got) != 1 || got[0] != (call{"planners", 2, false}) {
+		t.Errorf("calls %+v, want only revision 2, posted new", got)
+	}
+}

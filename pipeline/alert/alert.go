@@ -58,19 +58,23 @@ const (
 
 // Alert is one revision of an alert record, as appended to qm:alerts.
 type Alert struct {
-	ID                string              `json:"id"`
-	Fingerprint       string              `json:"fingerprint"`
-	Kind              string              `json:"kind"`
-	Tier              score.Tier          `json:"tier"`
-	State             State               `json:"state"`
-	Change            Change              `json:"change"`
-	Revision          int64               `json:"revision"`
-	Episode           int64               `json:"episode"`
-	SKU               string              `json:"sku"`
-	Site              string              `json:"site"`
-	Supplier          string              `json:"supplier,omitempty"` // for alerts about a supplier as a whole
-	DetectedAt        time.Time           `json:"detected_at"`        // when this revision's condition was observed
-	FirstDetectedAt   time.Time           `json:"first_detected_at"`  // when the episode began
+	ID          string     `json:"id"`
+	Fingerprint string     `json:"fingerprint"`
+	Kind        string     `json:"kind"`
+	Tier        score.Tier `json:"tier"`
+	State       State      `json:"state"`
+	Change      Change     `json:"change"`
+	Revision    int64      `json:"revision"`
+	Episode     int64      `json:"episode"`
+	SKU         string     `json:"sku"`
+	Site        string     `json:"site"`
+	Supplier    string     `json:"supplier,omitempty"` // for alerts about a supplier as a whole
+	// Labels say what else an alert is about (the supplier of a slipped
+	// PO, say); unlike SKU, Site and Supplier they are not part of its
+	// identity, and grouping and inhibition match on them.
+	Labels            map[string]string   `json:"labels,omitempty"`
+	DetectedAt        time.Time           `json:"detected_at"`       // when this revision's condition was observed
+	FirstDetectedAt   time.Time           `json:"first_detected_at"` // when the episode began
 	ResolvedAt        *time.Time          `json:"resolved_at,omitempty"`
 	AcknowledgedBy    string              `json:"acknowledged_by,omitempty"`
 	Note              string              `json:"note,omitempty"` // the acknowledgement's note; partner or user text, untrusted
@@ -117,6 +121,7 @@ type Candidate struct {
 	Kind              string
 	SKU, Site         string
 	Supplier          string // for alerts about a supplier as a whole; then SKU and Site are empty
+	Labels            map[string]string
 	Tier              score.Tier
 	Score             float64
 	RevenueAtRisk     float64

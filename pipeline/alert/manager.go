@@ -64,7 +64,7 @@ func (m *Manager) Fire(ctx context.Context, c Candidate) (*Alert, error) {
 			DetectedAt: now, TriggerEventIDs: nonNil(c.Triggers), Score: c.Score,
 			RevenueAtRisk: c.RevenueAtRisk, TimeToImpactHours: c.TimeToImpactHours,
 			RecommendedAction: c.RecommendedAction, ActionKey: c.ActionKey, ResponseClass: c.ResponseClass, Owner: c.Owner,
-			Evidence: c.Evidence, StockoutDate: c.StockoutDate, DaysOfSupply: c.DaysOfSupply, Planned: c.Planned,
+			Evidence: c.Evidence, StockoutDate: c.StockoutDate, DaysOfSupply: c.DaysOfSupply, Planned: c.Planned, Labels: c.Labels,
 		}
 		if cur == nil || cur.State == Resolved {
 			if !m.held(ctx, fp, now) {

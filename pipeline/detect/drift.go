@@ -21,7 +21,8 @@ type Drift struct {
 // SupplierView is what a sweep gathered about one supplier.
 type SupplierView struct {
 	Stats kpi.SupplierStats
-	Open  []string // positions with an open PO of the supplier
+	Open  []string          // positions with an open PO of the supplier
+	Slips []alert.Candidate // the supplier_slip alerts raised at its positions
 }
 
 // Detect returns the drift alerts among the suppliers, sorted by supplier.

@@ -137,9 +137,18 @@ func (r *Runner) Sweep(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		sit := r.Evaluate(ctx, ss, nil)
+		sit, raised := r.evaluate(ctx, ss, nil)
 		if sit == nil {
 			continue
+		}
+		for _, c := range raised {
+			if c.Kind == alert.KindSupplierSlip && c.Labels["supplier"] != "" {
+				sup := c.Labels["supplier"]
+				if views[sup] == nil {
+					views[sup] = &SupplierView{}
+				}
+				views[sup].Slips = append(views[sup].Slips, c)
+			}
 		}
 		lts = append(lts, kpi.LeadTimes(sit.P)...)
 		for _, sup := range openSuppliers(sit) {
@@ -173,7 +182,25 @@ func (r *Runner) supplierAlerts(ctx context.Context, views map[string]*SupplierV
 		}
 		return sit
 	}
-	for _, c := range (Drift{Ratio: r.pol.Exceptions.DriftRatio}).Detect(views, r.pol, r.now(), assess) {
+	cs := (Drift{Ratio: r.pol.Exceptions.DriftRatio}).Detect(views, r.pol, r.now(), assess)
+	groups := SlipGroups(views, r.pol, r.now())
+	grouped := map[string]bool{}
+	for _, c := range groups {
+		grouped[c.Supplier] = true
+	}
+	for sup := range views {
+		if !grouped[sup] {
+			if _, err := r.mgr.Clear(ctx, alert.Fingerprint(alert.KindSupplierSlip, "", "", sup), nil); err != nil {
+				r.log.Warn("record alert", "supplier", sup, "err", err)
+			}
+		}
+	}
+	for _, c := range groups {
+		if _, err := r.mgr.Fire(ctx, c); err != nil {
+			r.log.Warn("record alert", "supplier", c.Supplier, "kind", c.Kind, "err", err)
+		}
+	}
+	for _, c := range cs {
 		raised[c.Supplier] = true
 		if _, err := r.mgr.Fire(ctx, c); err != nil {
 			r.log.Warn("record alert", "supplier", c.Supplier, "kind", c.Kind, "err", err)
@@ -206,21 +233,29 @@ func openSuppliers(s *Situation) []string {
 // outcome: each kind a detector raised fires, each it did not is cleared.
 // It returns the situation it judged, nil when it could not.
 func (r *Runner) Evaluate(ctx context.Context, ss string, triggers []string) *Situation {
+	sit, _ := r.evaluate(ctx, ss, triggers)
+	return sit
+}
+
+// evaluate is Evaluate, also returning the candidates raised.
+func (r *Runner) evaluate(ctx context.Context, ss string, triggers []string) (*Situation, []alert.Candidate) {
 	r.evals.Inc()
 	p, err := r.read.Position(ctx, ss)
 	if err != nil {
 		r.log.Warn("read position", "position", ss, "err", err)
-		return nil
+		return nil, nil
 	}
 	sit, err := r.pol.Assess(p, r.now())
 	if err != nil {
 		r.log.Warn("assess position", "position", ss, "err", err)
-		return nil
+		return nil, nil
 	}
+	var all []alert.Candidate
 	for _, d := range r.dets {
 		raised := map[string]bool{}
 		for _, c := range d.Detect(sit) {
 			c.Triggers = triggers
+			all = append(all, c)
 			raised[c.Kind] = true
 			if _, err := r.mgr.Fire(ctx, c); err != nil {
 				r.log.Warn("record alert", "position", ss, "kind", c.Kind, "err", err)
@@ -235,5 +270,5 @@ func (r *Runner) Evaluate(ctx context.Context, ss string, triggers []string) *Si
 			}
 		}
 	}
-	return sit
+	return sit, all
 }

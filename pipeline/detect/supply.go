@@ -103,6 +103,7 @@ func (Late) Detect(s *Situation) []alert.Candidate {
 			Kind: kind, SKU: s.P.SKU, Site: s.P.Site, Tier: res.Tier, Score: round(res.Score, 2),
 			ResponseClass: res.ResponseClass, RevenueAtRisk: round(worst.revenue, 2),
 			RecommendedAction: action, ActionKey: kind + " " + worst.ref, Owner: s.Owner, Evidence: ev,
+			Labels: map[string]string{"supplier": worst.po.Supplier},
 		}
 		if !math.IsInf(tti, 0) {
 			c.TimeToImpactHours = round(tti, 2)
