@@ -174,8 +174,16 @@ func (a *App) chat(cfg config.Config) *notify.Dispatcher {
 	for _, n := range a.opt.Notifiers {
 		notifiers[n.Platform] = n.Notifier
 	}
+	if url := a.opt.Env.ActionsWebhook; url != "" {
+		// One try per send: the dispatcher owns retries and backoff.
+		notifiers[config.PlatformWebhook] = notify.WorkItems{Sender: &approve.Webhook{URL: url, Attempts: 1}}
+	}
 	var routes []notify.Route
 	for _, r := range cfg.Routes {
+		if r.Platform == config.PlatformWebhook && notifiers[config.PlatformWebhook] == nil {
+			a.opt.Log.Warn("route to webhook skipped: QM_ACTIONS_WEBHOOK is unset", "queue", r.Channel)
+			continue
+		}
 		platform := r.Platform
 		if notifiers[platform] == nil {
 			platform = config.PlatformConsole

@@ -159,11 +159,14 @@ type Route struct {
 	Sites    []string     `yaml:"sites,omitempty"` // empty means every site
 }
 
-// The chat platforms a Route can name.
+// The chat platforms a Route can name, and "webhook": work items posted to
+// QM_ACTIONS_WEBHOOK (the route's channel names the queue, for example the
+// ticket project).
 const (
 	PlatformSlack   = "slack"
 	PlatformDiscord = "discord"
 	PlatformConsole = "console"
+	PlatformWebhook = "webhook"
 )
 
 // The roles a chat user can hold. A role decides how answers and briefings
@@ -177,7 +180,7 @@ const (
 )
 
 var (
-	platforms = []string{PlatformSlack, PlatformDiscord, PlatformConsole}
+	platforms = []string{PlatformSlack, PlatformDiscord, PlatformConsole, PlatformWebhook}
 	roles     = []string{RolePlanner, RoleBuyer, RoleFinance, RoleExecutive, RoleAdmin}
 )
 

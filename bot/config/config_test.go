@@ -68,7 +68,7 @@ func TestLoadInvalid(t *testing.T) {
 		"bad_approver_role.yaml":         `line 3: approvals.approvers.expedite: "intern" is not a role, want one of planner, buyer, finance, executive, admin`,
 		"empty_default_owner.yaml":       `line 2: owners.default: empty, want the team that owns alerts nothing else matches`,
 		"empty_owner.yaml":               `line 3: owners.by_site.DC-EAST: empty, want an owner`,
-		"bad_route_platform.yaml":        `line 5: routes[1].platform: "teams", want one of slack, discord, console`,
+		"bad_route_platform.yaml":        `line 5: routes[1].platform: "teams", want one of slack, discord, console, webhook`,
 		"route_without_channel.yaml":     `line 2: routes[0].channel: empty, want a channel id or name`,
 		"route_without_tiers.yaml":       `line 2: routes[0].tiers: empty, want one or more of info, actionable, critical`,
 		"bad_route_tier.yaml":            `line 4: routes[0].tiers[1]: "urgent", want one of info, actionable, critical`,
@@ -221,6 +221,7 @@ func TestExample(t *testing.T) {
 		Route{Platform: PlatformSlack, Channel: "#supply-alerts", Tiers: []score.Tier{score.Actionable, score.Critical}},
 		Route{Platform: PlatformSlack, Channel: "#dc-east", Tiers: []score.Tier{score.Critical}, Sites: []string{"DC-EAST"}},
 		Route{Platform: PlatformDiscord, Channel: "123456789012345678", Tiers: []score.Tier{score.Critical}},
+		Route{Platform: PlatformWebhook, Channel: "supply-tickets", Tiers: []score.Tier{score.Actionable}},
 	)
 	want.Roles = map[string]string{"U024BE7LH": RolePlanner, "U0G9QF9C6": RoleFinance, "80351110224678912": RoleExecutive}
 	if !reflect.DeepEqual(got, want) {

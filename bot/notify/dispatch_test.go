@@ -1,8 +1,13 @@
 package notify_test
 
 import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+
 	"context"
 	"errors"
+	"github.com/quartermaster-ops/quartermaster/bot/approve"
 	"io"
 	"log/slog"
 	"sync"
@@ -193,5 +198,49 @@ func TestMute(t *testing.T) {
 	run(t, rec, 1, d)
 	if got := rec.sent(); len(got) != 1 || got[0] != (call{"planners", 2, false}) {
 		t.Errorf("calls %+v, want only revision 2, posted new", got)
+	}
+}
+
+// Actionable alerts become work items: created once per episode, then
+// updated, each call with the episode and revision as idempotency key.
+func TestWorkItems(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var item notify.WorkItem
+		json.NewDecoder(r.Body).Decode(&item)
+		mu.Lock()
+		got = append(got, item.Event+" "+item.Queue+" "+r.Header.Get("Idempotency-Key"))
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	st, m := setup(t)
+	d := dispatcher(st, "r1", nil)
+	d.Notifiers = map[string]notify.Notifier{"webhook": notify.WorkItems{Sender: &approve.Webhook{URL: srv.URL, Attempts: 1}}}
+	d.Routes = []notify.Route{{Platform: "webhook", Channel: "tickets"}}
+	d.Prepare(context.Background())
+	fire(t, m, score.Actionable, 3000)
+	fire(t, m, score.Actionable, 9000)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { d.Run(ctx); close(done) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mu.Lock()
+		n := len(got)
+		mu.Unlock()
+		if n >= 2 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	fp := alert.Fingerprint(alert.KindStockout, "SKU1", "DC1")
+	want := []string{"create tickets " + alert.ID(fp, 1) + ":1", "update tickets " + alert.ID(fp, 1) + ":2"}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("work items %q, want %q", got, want)
 	}
 }
