@@ -115,6 +115,17 @@ func New(ctx context.Context, opt Options) (*App, error) {
 	}, opt.Log, metrics, a.afterBatch(mgr), opt.Now)
 	a.runner = detect.NewRunner(st, pol, detectors, mgr, st.Positions, a.consumer.CaughtUp, opt.Now, time.Duration(cfg.Stock.SweepInterval), opt.Log, reg)
 	reg.MustRegister(newGroupCollector(st, cfg.Ingest.Group))
+	chain := make([]alert.Step, len(cfg.Alerts.Escalation))
+	for i, s := range cfg.Alerts.Escalation {
+		chain[i] = alert.Step{After: time.Duration(s.After), Owner: s.Owner}
+	}
+	a.runner.Review = func(ctx context.Context) error {
+		cur, err := st.CurrentAlerts(ctx)
+		if err != nil {
+			return err
+		}
+		return mgr.Review(ctx, cur, chain, time.Duration(cfg.Alerts.RepeatInterval))
+	}
 	a.handler = a.routes()
 	a.dispatch = a.chat(cfg)
 	if err := a.dispatch.Prepare(ctx); err != nil {

@@ -56,12 +56,38 @@ type Alerts struct {
 	// For is how long a new condition must hold before its alert fires, so
 	// that one noisy event pages nobody; 0 fires at once.
 	For Duration `yaml:"for"`
+	// RepeatInterval re-sends a critical alert nobody has acknowledged;
+	// 0 never does.
+	RepeatInterval Duration `yaml:"repeat_interval"`
+	// Escalation passes an unacknowledged critical alert to the next owner
+	// after each step's time since it was first detected.
+	Escalation []EscalationStep `yaml:"escalation"`
+}
+
+// EscalationStep is one step of the escalation chain.
+type EscalationStep struct {
+	After Duration `yaml:"after"`
+	Owner string   `yaml:"owner"`
 }
 
 // Validate checks the lifecycle settings.
 func (a Alerts) Validate() error {
-	if a.For < 0 {
+	switch {
+	case a.For < 0:
 		return errorf("for", "%s, want 0 or more", a.For)
+	case a.RepeatInterval < 0:
+		return errorf("repeat_interval", "%s, want 0 (never) or more", a.RepeatInterval)
+	}
+	var last Duration
+	for i, s := range a.Escalation {
+		key := fmt.Sprintf("escalation[%d]", i)
+		switch {
+		case s.After <= last:
+			return errorf(key+".after", "%s, want more than the step before (%s)", s.After, last)
+		case strings.TrimSpace(s.Owner) == "":
+			return errorf(key+".owner", "empty, want the team or person who takes over")
+		}
+		last = s.After
 	}
 	return nil
 }
@@ -215,6 +241,7 @@ func Default() Config {
 			ServiceLevel:        map[string]float64{"A": 0.98, "B": 0.95, "C": 0.90},
 			SweepInterval:       Duration(5 * time.Minute),
 		},
+		Alerts: Alerts{RepeatInterval: Duration(4 * time.Hour), Escalation: []EscalationStep{}},
 		Approvals: Approvals{
 			Approvers: map[string][]string{
 				"expedite": {"buyer", "finance", "admin"}, "transfer": {"planner", "buyer", "admin"},

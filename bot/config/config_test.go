@@ -65,6 +65,7 @@ func TestLoadInvalid(t *testing.T) {
 		"bad_service_level.yaml":         `line 3: stock.service_level.A: 1, want at least 0.5 and below 1`,
 		"history_days_short.yaml":        `line 2: stock.history_days: 7, want 14 to 1098`,
 		"anomaly_factor_below_one.yaml":  `line 2: exceptions.anomaly_factor: 0.5, want 0 (off) or at least 1`,
+		"escalation_out_of_order.yaml":   `line 5: alerts.escalation[1].after: 1h, want more than the step before (2h)`,
 		"bad_approver_role.yaml":         `line 3: approvals.approvers.expedite: "intern" is not a role, want one of planner, buyer, finance, executive, admin`,
 		"empty_default_owner.yaml":       `line 2: owners.default: empty, want the team that owns alerts nothing else matches`,
 		"empty_owner.yaml":               `line 3: owners.by_site.DC-EAST: empty, want an owner`,
@@ -223,6 +224,7 @@ func TestExample(t *testing.T) {
 		Route{Platform: PlatformDiscord, Channel: "123456789012345678", Tiers: []score.Tier{score.Critical}},
 		Route{Platform: PlatformWebhook, Channel: "supply-tickets", Tiers: []score.Tier{score.Actionable}},
 	)
+	want.Alerts.Escalation = []EscalationStep{{After: Duration(30 * time.Minute), Owner: "supply-lead"}, {After: Duration(2 * time.Hour), Owner: "vp-operations"}}
 	want.Roles = map[string]string{"U024BE7LH": RolePlanner, "U0G9QF9C6": RoleFinance, "80351110224678912": RoleExecutive}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Load(%s) =\n%s\nwant\n%s", examplePath, got, want)

@@ -52,6 +52,7 @@ const (
 	SnoozedChg  Change = "snoozed"
 	Woke        Change = "woke" // a snooze ended
 	Assigned    Change = "assigned"
+	Repeated    Change = "repeated" // still firing, unacknowledged, after the repeat interval
 	Proposed    Change = "proposal" // the proposal of its action changed
 	ResolvedChg Change = "resolved"
 )
@@ -72,14 +73,17 @@ type Alert struct {
 	// Labels say what else an alert is about (the supplier of a slipped
 	// PO, say); unlike SKU, Site and Supplier they are not part of its
 	// identity, and grouping and inhibition match on them.
-	Labels            map[string]string   `json:"labels,omitempty"`
-	DetectedAt        time.Time           `json:"detected_at"`       // when this revision's condition was observed
-	FirstDetectedAt   time.Time           `json:"first_detected_at"` // when the episode began
-	ResolvedAt        *time.Time          `json:"resolved_at,omitempty"`
-	AcknowledgedBy    string              `json:"acknowledged_by,omitempty"`
-	Note              string              `json:"note,omitempty"` // the acknowledgement's note; partner or user text, untrusted
-	SnoozedUntil      *time.Time          `json:"snoozed_until,omitempty"`
-	Assignee          string              `json:"assignee,omitempty"`
+	Labels          map[string]string `json:"labels,omitempty"`
+	DetectedAt      time.Time         `json:"detected_at"`       // when this revision's condition was observed
+	FirstDetectedAt time.Time         `json:"first_detected_at"` // when the episode began
+	ResolvedAt      *time.Time        `json:"resolved_at,omitempty"`
+	AcknowledgedBy  string            `json:"acknowledged_by,omitempty"`
+	Note            string            `json:"note,omitempty"` // the acknowledgement's note; partner or user text, untrusted
+	SnoozedUntil    *time.Time        `json:"snoozed_until,omitempty"`
+	Assignee        string            `json:"assignee,omitempty"`
+	// EscalationLevel is how many steps of the escalation chain an
+	// unacknowledged critical alert has climbed (0: its first owner).
+	EscalationLevel   int                 `json:"escalation_level,omitempty"`
 	TriggerEventIDs   []string            `json:"trigger_event_ids"`
 	Score             float64             `json:"score"`
 	RevenueAtRisk     float64             `json:"revenue_at_risk"`

@@ -2,8 +2,10 @@ package alert
 
 import (
 	"context"
+
 	"encoding/json"
 	"fmt"
+	"github.com/quartermaster-ops/quartermaster/pipeline/score"
 	"time"
 )
 
@@ -78,6 +80,9 @@ func (m *Manager) Fire(ctx context.Context, c Candidate) (*Alert, error) {
 			next.ID = ID(fp, next.Episode)
 			return &next
 		}
+		if cur.EscalationLevel > 0 {
+			c.Owner = cur.Owner // the escalation chain owns it now
+		}
 		chg := material(cur, &c)
 		snoozeOver := cur.State == Snoozed && cur.SnoozedUntil != nil && !now.Before(*cur.SnoozedUntil)
 		if chg == "" && snoozeOver {
@@ -89,6 +94,7 @@ func (m *Manager) Fire(ctx context.Context, c Candidate) (*Alert, error) {
 		next.ID, next.Episode, next.FirstDetectedAt = cur.ID, cur.Episode, cur.FirstDetectedAt
 		next.State, next.AcknowledgedBy, next.Change = cur.State, cur.AcknowledgedBy, chg
 		next.Note, next.Assignee, next.SnoozedUntil = cur.Note, cur.Assignee, cur.SnoozedUntil
+		next.EscalationLevel, next.Owner = cur.EscalationLevel, c.Owner
 		if cur.Proposal != nil && next.ActionKey == cur.ActionKey {
 			// The proposal answers this action; a new action needs a new one.
 			next.Proposal = cur.Proposal
@@ -174,6 +180,52 @@ func (m *Manager) Assign(ctx context.Context, id, assignee string) (*Alert, erro
 		cur.Assignee, cur.Change = assignee, Assigned
 		return true
 	})
+}
+
+// Step is one step of an escalation chain: an unacknowledged critical
+// alert this long after it was first detected passes to Owner.
+type Step struct {
+	After time.Duration
+	Owner string
+}
+
+// Review moves unacknowledged critical alerts up the escalation chain and
+// re-sends those still firing after repeat (0: never), so a page nobody
+// answered is not forgotten. Alerts are read from the state hash; each
+// change is an ordinary revision, written once across replicas.
+func (m *Manager) Review(ctx context.Context, current map[string][]byte, chain []Step, repeat time.Duration) error {
+	now := m.now().UTC()
+	for fp, raw := range current {
+		var a Alert
+		if err := json.Unmarshal(raw, &a); err != nil || a.State != Firing || a.Tier != score.Critical {
+			continue
+		}
+		_, err := m.update(ctx, fp, func(cur *Alert) *Alert {
+			if cur == nil || cur.State != Firing || cur.Tier != score.Critical || cur.ID != a.ID {
+				return nil
+			}
+			next := *cur
+			level := cur.EscalationLevel
+			for level < len(chain) && now.Sub(cur.FirstDetectedAt) >= chain[level].After {
+				level++
+			}
+			switch {
+			case level > cur.EscalationLevel:
+				next.EscalationLevel, next.Owner, next.Change = level, chain[level-1].Owner, Escalated
+			case repeat > 0 && now.Sub(cur.DetectedAt) >= repeat:
+				next.Change = Repeated
+			default:
+				return nil
+			}
+			next.DetectedAt = now
+			next.TriggerEventIDs = []string{}
+			return &next
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Get reads the current revision of alert episode id; nil when the

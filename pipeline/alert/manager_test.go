@@ -230,3 +230,62 @@ func TestSnoozeAndAssign(t *testing.T) {
 		}
 	}
 }
+
+// An unacknowledged critical alert climbs the escalation chain and is
+// repeated while nobody answers; an acknowledged one is left alone.
+func TestReview(t *testing.T) {
+	st := newStore(t)
+	ctx := context.Background()
+	now := t0
+	m := alert.NewManager(st, func() time.Time { return now }, nil)
+	chain := []alert.Step{{After: 30 * time.Minute, Owner: "supply-lead"}, {After: 2 * time.Hour, Owner: "vp-ops"}}
+	a, err := m.Fire(ctx, candidate(score.Critical, 30000, "2026-11-28"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	review := func(at time.Duration) *alert.Alert {
+		t.Helper()
+		now = t0.Add(at)
+		cur, err := st.CurrentAlerts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Review(ctx, cur, chain, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		got, err := m.Get(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	steps := []struct {
+		at     time.Duration
+		owner  string
+		level  int
+		change alert.Change
+	}{
+		{10 * time.Minute, "planner", 0, alert.Raised},
+		{31 * time.Minute, "supply-lead", 1, alert.Escalated},
+		{80 * time.Minute, "supply-lead", 1, alert.Escalated}, // repeat is an hour after the last revision
+		{92 * time.Minute, "supply-lead", 1, alert.Repeated},
+		{121 * time.Minute, "vp-ops", 2, alert.Escalated},
+	}
+	for _, s := range steps {
+		got := review(s.at)
+		if got.Owner != s.owner || got.EscalationLevel != s.level || got.Change != s.change {
+			t.Errorf("at %s: owner %s level %d change %s, want %s %d %s", s.at, got.Owner, got.EscalationLevel, got.Change, s.owner, s.level, s.change)
+		}
+	}
+	// The detector's next sighting keeps the escalated owner.
+	now = t0.Add(125 * time.Minute)
+	if up, _ := m.Fire(ctx, candidate(score.Critical, 30000, "2026-11-28")); up != nil {
+		t.Errorf("re-sighting wrote %s (owner %s)", up.Change, up.Owner)
+	}
+	if _, err := m.Acknowledge(ctx, a.ID, "ana", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := review(10 * time.Hour); got.Change != alert.Acknowledge {
+		t.Errorf("an acknowledged alert was %s", got.Change)
+	}
+}

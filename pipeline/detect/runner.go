@@ -29,6 +29,10 @@ type Runner struct {
 	ready func() bool
 	evals prometheus.Counter
 
+	// Review, when set, runs after every sweep: the escalation chain and
+	// repeat interval of alerts nobody answered.
+	Review func(ctx context.Context) error
+
 	mu    sync.Mutex
 	dirty map[string][]string
 	wake  chan struct{}
@@ -165,6 +169,11 @@ func (r *Runner) Sweep(ctx context.Context) {
 		views[st.Supplier].Stats = st
 	}
 	r.supplierAlerts(ctx, views)
+	if r.Review != nil {
+		if err := r.Review(ctx); err != nil {
+			r.log.Warn("review open alerts", "err", err)
+		}
+	}
 }
 
 // supplierAlerts fires lead_time_drift for drifting suppliers and clears
