@@ -23,6 +23,7 @@ import (
 	"github.com/quartermaster-ops/quartermaster/bot/approve"
 	"github.com/quartermaster-ops/quartermaster/bot/config"
 	"github.com/quartermaster-ops/quartermaster/bot/console"
+	"github.com/quartermaster-ops/quartermaster/bot/discord"
 	"github.com/quartermaster-ops/quartermaster/bot/interact"
 	"github.com/quartermaster-ops/quartermaster/bot/notify"
 	"github.com/quartermaster-ops/quartermaster/pipeline/alert"
@@ -76,6 +77,11 @@ type App struct {
 // scripts and registers metrics. It starts nothing.
 func New(ctx context.Context, opt Options) (*App, error) {
 	cfg := opt.Config
+	if pk := opt.Env.DiscordPublicKey; pk != "" {
+		if _, err := discord.ParsePublicKey(pk); err != nil {
+			return nil, fmt.Errorf("DISCORD_PUBLIC_KEY: %w", err)
+		}
+	}
 	st, err := store.Open(ctx, opt.Redis, cfg.Prefix, store.Options{DedupeWindow: time.Duration(cfg.Ingest.DedupeWindow)})
 	if err != nil {
 		return nil, err

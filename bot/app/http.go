@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/quartermaster-ops/quartermaster/bot/discord"
 	"github.com/quartermaster-ops/quartermaster/bot/slack"
 	"github.com/quartermaster-ops/quartermaster/pipeline/intake"
 	"github.com/quartermaster-ops/quartermaster/store"
@@ -21,6 +22,13 @@ func (a *App) routes() http.Handler {
 	if secret := a.opt.Env.SlackSigningSecret; secret != "" {
 		// Slack's interactivity in HTTP mode: button clicks on alerts.
 		mux.Handle("/slack/interactions", slack.Interactions(secret, a.people.Handle, nil, a.opt.Log))
+	}
+	if pk := a.opt.Env.DiscordPublicKey; pk != "" {
+		// Discord's interactions endpoint: button clicks on alerts. A bad
+		// key was refused at start-up (see New).
+		if key, err := discord.ParsePublicKey(pk); err == nil {
+			mux.Handle("/discord/interactions", discord.Interactions(key, a.people.Handle, a.opt.Now, a.opt.Log))
+		}
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -37,14 +37,17 @@ type Env struct {
 	SlackSigningSecret string
 	SlackAPIURL        string // SLACK_API_URL; empty means Slack's own
 	DiscordBotToken    string // DISCORD_BOT_TOKEN; secret
-	OpenAIKey          string // OPENAI_API_KEY; secret
-	OpenAIBaseURL      string // OPENAI_BASE_URL
-	OpenAIModel        string // OPENAI_MODEL
-	AzureEndpoint      string // AZURE_OPENAI_ENDPOINT
-	AzureKey           string // AZURE_OPENAI_API_KEY; secret
-	AzureDeployment    string // AZURE_OPENAI_DEPLOYMENT
-	AzureAPIVersion    string // AZURE_OPENAI_API_VERSION
-	IngestToken        string // QM_INGEST_TOKEN; secret
+	// DiscordPublicKey verifies Discord's interactions (DISCORD_PUBLIC_KEY,
+	// an extension of the contract); public, not a secret.
+	DiscordPublicKey string
+	OpenAIKey        string // OPENAI_API_KEY; secret
+	OpenAIBaseURL    string // OPENAI_BASE_URL
+	OpenAIModel      string // OPENAI_MODEL
+	AzureEndpoint    string // AZURE_OPENAI_ENDPOINT
+	AzureKey         string // AZURE_OPENAI_API_KEY; secret
+	AzureDeployment  string // AZURE_OPENAI_DEPLOYMENT
+	AzureAPIVersion  string // AZURE_OPENAI_API_VERSION
+	IngestToken      string // QM_INGEST_TOKEN; secret
 	// ActionsWebhook receives approved actions and work items
 	// (QM_ACTIONS_WEBHOOK, an extension of the contract); its password
 	// and secret-looking query parameters are redacted.
@@ -62,6 +65,7 @@ func EnvFrom(getenv func(string) string) Env {
 		SlackSigningSecret: getenv("SLACK_SIGNING_SECRET"),
 		SlackAPIURL:        getenv("SLACK_API_URL"),
 		DiscordBotToken:    getenv("DISCORD_BOT_TOKEN"),
+		DiscordPublicKey:   getenv("DISCORD_PUBLIC_KEY"),
 		OpenAIKey:          getenv("OPENAI_API_KEY"),
 		OpenAIBaseURL:      getenv("OPENAI_BASE_URL"),
 		OpenAIModel:        getenv("OPENAI_MODEL"),
@@ -195,6 +199,7 @@ func (e Env) vars() [][2]string {
 		{"SLACK_SIGNING_SECRET", secret(e.SlackSigningSecret)},
 		{"SLACK_API_URL", redactURL(e.SlackAPIURL)},
 		{"DISCORD_BOT_TOKEN", secret(e.DiscordBotToken)},
+		{"DISCORD_PUBLIC_KEY", e.DiscordPublicKey},
 		{"OPENAI_API_KEY", secret(e.OpenAIKey)},
 		{"OPENAI_BASE_URL", redactURL(e.OpenAIBaseURL)},
 		{"OPENAI_MODEL", e.OpenAIModel},
@@ -224,8 +229,8 @@ func (e Env) String() string {
 // GoString serves %#v with the fields' Go names, secrets redacted.
 func (e Env) GoString() string {
 	r := e.redacted()
-	return fmt.Sprintf("config.Env{RedisURL:%q, SlackBotToken:%q, SlackAppToken:%q, SlackSigningSecret:%q, SlackAPIURL:%q, DiscordBotToken:%q, OpenAIKey:%q, OpenAIBaseURL:%q, OpenAIModel:%q, AzureEndpoint:%q, AzureKey:%q, AzureDeployment:%q, AzureAPIVersion:%q, IngestToken:%q, ActionsWebhook:%q, ConfigPath:%q}",
-		r.RedisURL, r.SlackBotToken, r.SlackAppToken, r.SlackSigningSecret, r.SlackAPIURL, r.DiscordBotToken, r.OpenAIKey, r.OpenAIBaseURL, r.OpenAIModel,
+	return fmt.Sprintf("config.Env{RedisURL:%q, SlackBotToken:%q, SlackAppToken:%q, SlackSigningSecret:%q, SlackAPIURL:%q, DiscordBotToken:%q, DiscordPublicKey:%q, OpenAIKey:%q, OpenAIBaseURL:%q, OpenAIModel:%q, AzureEndpoint:%q, AzureKey:%q, AzureDeployment:%q, AzureAPIVersion:%q, IngestToken:%q, ActionsWebhook:%q, ConfigPath:%q}",
+		r.RedisURL, r.SlackBotToken, r.SlackAppToken, r.SlackSigningSecret, r.SlackAPIURL, r.DiscordBotToken, r.DiscordPublicKey, r.OpenAIKey, r.OpenAIBaseURL, r.OpenAIModel,
 		r.AzureEndpoint, r.AzureKey, r.AzureDeployment, r.AzureAPIVersion, r.IngestToken, r.ActionsWebhook, r.ConfigPath)
 }
 

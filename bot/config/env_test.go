@@ -20,6 +20,7 @@ var secretEnv = map[string]string{
 	"SLACK_SIGNING_SECRET":     "signing-s3cret",
 	"SLACK_API_URL":            "https://slackurluser:slackurlpass-s3cret@slack.test/api/",
 	"DISCORD_BOT_TOKEN":        "discord-s3cret",
+	"DISCORD_PUBLIC_KEY":       "ab12",
 	"OPENAI_API_KEY":           "sk-openai-s3cret",
 	"OPENAI_BASE_URL":          "https://llm.internal/v1?api-key=openaiquery-s3cret",
 	"OPENAI_MODEL":             "gpt-test",
@@ -45,6 +46,7 @@ func TestEnvFrom(t *testing.T) {
 		SlackSigningSecret: secretEnv["SLACK_SIGNING_SECRET"],
 		SlackAPIURL:        secretEnv["SLACK_API_URL"],
 		DiscordBotToken:    secretEnv["DISCORD_BOT_TOKEN"],
+		DiscordPublicKey:   secretEnv["DISCORD_PUBLIC_KEY"],
 		OpenAIKey:          secretEnv["OPENAI_API_KEY"],
 		OpenAIBaseURL:      secretEnv["OPENAI_BASE_URL"],
 		OpenAIModel:        secretEnv["OPENAI_MODEL"],
@@ -140,7 +142,7 @@ func TestEnvString(t *testing.T) {
 		ConfigPath:    "qm.yaml",
 	}
 	want := "REDIS_URL=redis://:<redacted>@host:6379/0 SLACK_BOT_TOKEN=<redacted> SLACK_APP_TOKEN= SLACK_SIGNING_SECRET= SLACK_API_URL= " +
-		"DISCORD_BOT_TOKEN= OPENAI_API_KEY= OPENAI_BASE_URL= OPENAI_MODEL=gpt-test AZURE_OPENAI_ENDPOINT= " +
+		"DISCORD_BOT_TOKEN= DISCORD_PUBLIC_KEY= OPENAI_API_KEY= OPENAI_BASE_URL= OPENAI_MODEL=gpt-test AZURE_OPENAI_ENDPOINT= " +
 		"AZURE_OPENAI_API_KEY= AZURE_OPENAI_DEPLOYMENT= AZURE_OPENAI_API_VERSION= QM_INGEST_TOKEN= QM_ACTIONS_WEBHOOK= QM_CONFIG=qm.yaml"
 	if got := e.String(); got != want {
 		t.Errorf("String() =\n%s\nwant\n%s", got, want)
@@ -149,7 +151,7 @@ func TestEnvString(t *testing.T) {
 		t.Errorf("%%v, %%+v, %%s differ from String():\n%s", got)
 	}
 	wantGo := `config.Env{RedisURL:"redis://:<redacted>@host:6379/0", SlackBotToken:"<redacted>", SlackAppToken:"", SlackSigningSecret:"", SlackAPIURL:"", ` +
-		`DiscordBotToken:"", OpenAIKey:"", OpenAIBaseURL:"", OpenAIModel:"gpt-test", AzureEndpoint:"", AzureKey:"", ` +
+		`DiscordBotToken:"", DiscordPublicKey:"", OpenAIKey:"", OpenAIBaseURL:"", OpenAIModel:"gpt-test", AzureEndpoint:"", AzureKey:"", ` +
 		`AzureDeployment:"", AzureAPIVersion:"", IngestToken:"", ActionsWebhook:"", ConfigPath:"qm.yaml"}`
 	if got := fmt.Sprintf("%#v", e); got != wantGo {
 		t.Errorf("%%#v =\n%s\nwant\n%s", got, wantGo)

@@ -40,6 +40,10 @@ type Request struct {
 	Source         audit.Source
 }
 
+// Func carries out one request and returns the reply for the asker; each
+// chat platform's interaction endpoint calls one (Handler.Handle).
+type Func func(ctx context.Context, r Request) (string, error)
+
 // ErrNoRole means the asker has no role in the policy file: only people
 // the operators named may change alerts.
 var ErrNoRole = errors.New("you have no role in Quartermaster's policy (ask an admin to add your user id under roles)")

@@ -20,17 +20,13 @@ import (
 // kilobytes.
 const maxInteractionBytes = 1 << 20
 
-// HandleFunc carries out one request from a button and returns the reply
-// for the person who clicked.
-type HandleFunc func(ctx context.Context, r interact.Request) (string, error)
-
 // Interactions serves Slack's interactivity requests in HTTP mode (the
 // Request URL of the app's Interactivity settings): button clicks on alert
 // messages. Every request must carry a valid signature made with the app's
 // signing secret and a timestamp within five minutes of now (slack-go's
 // SecretsVerifier), so a captured request cannot be replayed later. The
 // reply goes back to the clicker alone, through the response_url.
-func Interactions(signingSecret string, handle HandleFunc, client *http.Client, log *slog.Logger) http.Handler {
+func Interactions(signingSecret string, handle interact.Func, client *http.Client, log *slog.Logger) http.Handler {
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Second}
 	}
