@@ -77,6 +77,9 @@ func (k Keys) POIndex() string               { return k.state() + "{idx}:po" }
 func (k Keys) ShipmentIndex() string         { return k.state() + "{idx}:shipment" }
 func (k Keys) Positions() string             { return k.state() + "{idx}:skusites" }
 
+// SKUSites is the set of sites where one SKU has state, for transfers.
+func (k Keys) SKUSites(sku string) string { return k.state() + "{idx}:sites:" + sku }
+
 // SplitSKUSite splits "SKU@SITE" at its last '@'.
 func SplitSKUSite(ss string) (sku, site string) {
 	i := strings.LastIndexByte(ss, '@')

@@ -232,6 +232,10 @@ func (s *Store) apply(ctx context.Context, ops []Op) ([]Result, error) {
 	}
 	if len(members) > 0 {
 		pipe.SAdd(ctx, s.keys.Positions(), members...)
+		for _, m := range members {
+			sku, site := SplitSKUSite(m.(string))
+			pipe.SAdd(ctx, s.keys.SKUSites(sku), site)
+		}
 	}
 	var calls []scriptCall
 	// Master data all lives under the hash tag {md}: one slot, even on a
@@ -571,6 +575,16 @@ func (s *Store) Position(ctx context.Context, ss string) (Position, error) {
 		}
 	}
 	return p, nil
+}
+
+// SitesOf lists the sites where sku has state, sorted.
+func (s *Store) SitesOf(ctx context.Context, sku string) ([]string, error) {
+	out, err := s.rdb.SMembers(ctx, s.keys.SKUSites(sku)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("list sites of %s: %w", sku, err)
+	}
+	sort.Strings(out)
+	return out, nil
 }
 
 // Positions lists every SKU-site that has state, sorted.

@@ -125,6 +125,7 @@ func New(ctx context.Context, opt Options) (*App, error) {
 	for i, s := range cfg.Alerts.Escalation {
 		chain[i] = alert.Step{After: time.Duration(s.After), Owner: s.Owner}
 	}
+	a.runner.SitesOf = st.SitesOf
 	a.runner.Review = func(ctx context.Context) error {
 		cur, err := st.CurrentAlerts(ctx)
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/quartermaster-ops/quartermaster/pipeline/alert"
+	"github.com/quartermaster-ops/quartermaster/store"
 )
 
 // Runner re-evaluates stock positions off the event hot path: positions
@@ -32,6 +33,8 @@ type Runner struct {
 	// Review, when set, runs after every sweep: the escalation chain and
 	// repeat interval of alerts nobody answered.
 	Review func(ctx context.Context) error
+	// SitesOf, when set, lists the sites of a SKU, for transfers.
+	SitesOf func(ctx context.Context, sku string) ([]string, error)
 
 	mu    sync.Mutex
 	dirty map[string][]string
@@ -225,6 +228,28 @@ func (r *Runner) supplierAlerts(ctx context.Context, views map[string]*SupplierV
 	}
 }
 
+// siblings reads the same SKU's positions at other sites, for transfers.
+// A read error leaves them out: the alert then recommends without them.
+func (r *Runner) siblings(ctx context.Context, p store.Position) []store.Position {
+	if r.SitesOf == nil {
+		return nil
+	}
+	sites, err := r.SitesOf(ctx, p.SKU)
+	if err != nil {
+		return nil
+	}
+	var out []store.Position
+	for _, site := range sites {
+		if site == p.Site {
+			continue
+		}
+		if sib, err := r.read.Position(ctx, p.SKU+"@"+site); err == nil {
+			out = append(out, sib)
+		}
+	}
+	return out
+}
+
 // openSuppliers are the suppliers with a PO still open at the position.
 func openSuppliers(s *Situation) []string {
 	seen := map[string]bool{}
@@ -258,6 +283,9 @@ func (r *Runner) evaluate(ctx context.Context, ss string, triggers []string) (*S
 	if err != nil {
 		r.log.Warn("assess position", "position", ss, "err", err)
 		return nil, nil
+	}
+	if sit.Proj.Stockout() && sit.Proj.UnservedQty > 0 {
+		sit.Siblings = r.siblings(ctx, p)
 	}
 	var all []alert.Candidate
 	for _, d := range r.dets {

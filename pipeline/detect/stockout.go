@@ -58,6 +58,9 @@ type Situation struct {
 	Proj       inventory.Projection
 	Owner      string
 	Policy     *Policy
+	// Siblings are the same SKU's positions at other sites, read when a
+	// shortage makes a transfer worth weighing; nil otherwise.
+	Siblings []store.Position
 }
 
 // Assess judges position p as of now.
@@ -152,9 +155,21 @@ func (Stockout) Detect(s *Situation) []alert.Candidate {
 	}
 	action, key := Action(proj, s.Inbound, s.Lead, s.Today)
 	planned := s.plan(proj)
+	evidence := s.evidence()
+	if tr := s.transfer(proj); tr != nil {
+		// Stock that another site holds above its own reorder point is the
+		// fastest cover; the inbound options stay in the text.
+		action = fmt.Sprintf("Transfer %g units from %s (%g above its reorder point) to %s now; otherwise: %s",
+			tr.qty, tr.from, tr.surplus, s.P.Site, action)
+		key = "transfer from " + tr.from
+		planned = &alert.Planned{Kind: "transfer", Amount: round(tr.qty*s.cost(), 2), Params: map[string]string{
+			"sku": s.P.SKU, "from_site": tr.from, "to_site": s.P.Site, "qty": strconv.FormatFloat(tr.qty, 'f', -1, 64),
+			"need_by": proj.StockoutDate.Format(time.DateOnly)}}
+		evidence["transfer_from"] = tr.from
+		evidence["transfer_surplus"] = tr.surplus
+	}
 	res, tti := s.impact(proj.RevenueAtRisk, proj)
 	dos := round(proj.DaysOfSupply, 2)
-	evidence := s.evidence()
 	evidence["unserved_qty"] = round(proj.UnservedQty, 4)
 	evidence["covered_by"] = proj.CoveredBy
 	evidence["score_reasons"] = res.Reasons
@@ -169,6 +184,43 @@ func (Stockout) Detect(s *Situation) []alert.Candidate {
 		Owner: s.Owner, Evidence: evidence,
 		StockoutDate: proj.StockoutDate.Format(time.DateOnly), DaysOfSupply: &dos,
 	}}
+}
+
+type transferOption struct {
+	from         string
+	qty, surplus float64
+}
+
+// transfer finds the sibling site (same SKU) with the most stock above
+// its own reorder point (its forecast demand over the lead time plus its
+// safety stock) and proposes moving what covers the shortage, or all of
+// that surplus if less. nil when no site has a whole unit to spare.
+func (s *Situation) transfer(proj inventory.Projection) *transferOption {
+	var best *transferOption
+	for _, sib := range s.Siblings {
+		if sib.Site == s.P.Site || sib.SKUInfo == nil {
+			continue
+		}
+		fc := s.Policy.Demand.Forecast(sib, s.Today, s.Policy.HorizonDays)
+		level, ok := s.Policy.ServiceLevel[s.P.SKUInfo.Class]
+		if !ok {
+			level = 0.95
+		}
+		rop := fc.Mean()*s.Lead + SafetyStock(fc.Spread, s.Lead, level)
+		surplus := math.Floor(sib.OnHand - rop)
+		if surplus < 1 || (best != nil && surplus <= best.surplus) {
+			continue
+		}
+		best = &transferOption{from: sib.Site, surplus: surplus, qty: math.Min(surplus, math.Ceil(proj.UnservedQty))}
+	}
+	return best
+}
+
+func (s *Situation) cost() float64 {
+	if s.P.SKUInfo.UnitCost != nil {
+		return *s.P.SKUInfo.UnitCost
+	}
+	return 0
 }
 
 // plan is the recommended step as an action people can propose and

@@ -120,3 +120,31 @@ func TestAnomaly(t *testing.T) {
 		})
 	}
 }
+
+// A shortage that another site can cover from stock above its own reorder
+// point is answered with a transfer of the units short.
+func TestTransferFromSurplus(t *testing.T) {
+	// DC1 has 30 on hand at 20 a day: 250 units short until an order
+	// lands (see TestStockoutWorkedExamples). DC2 holds 1,000 against a
+	// reorder point of 20 x 14 = 280 (no forecast error, so no safety
+	// stock): 720 spare. DC3 has nothing spare.
+	short := pos(30)
+	dc2, dc3 := pos(1000), pos(200)
+	dc2.SKUSite, dc2.Site = "SKU1@DC2", "DC2"
+	dc3.SKUSite, dc3.Site = "SKU1@DC3", "DC3"
+	sit, err := policy().Assess(short, today.Add(6*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sit.Siblings = []store.Position{dc3, dc2}
+	cs := Stockout{}.Detect(sit)
+	if len(cs) != 1 {
+		t.Fatalf("%d alerts", len(cs))
+	}
+	c := cs[0]
+	pl := c.Planned
+	if c.ActionKey != "transfer from DC2" || pl == nil || pl.Kind != "transfer" || pl.Params["from_site"] != "DC2" ||
+		pl.Params["to_site"] != "DC1" || pl.Params["qty"] != "250" || pl.Amount != 5000 || c.Evidence["transfer_surplus"] != 720.0 {
+		t.Errorf("action %q planned %+v evidence surplus %v", c.ActionKey, pl, c.Evidence["transfer_surplus"])
+	}
+}
