@@ -14,6 +14,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/quartermaster-ops/quartermaster/bot/console"
+	"github.com/quartermaster-ops/quartermaster/bot/interact"
 	"github.com/quartermaster-ops/quartermaster/pipeline/alert"
 	"github.com/quartermaster-ops/quartermaster/pipeline/score"
 )
@@ -51,14 +52,14 @@ const (
 // proposal id of up to 24 characters keeps the custom id within Discord's
 // 100. A button whose id would not fit is left out and logged, never cut.
 const (
-	ActionAck       = "qm_ack"
-	ActionSnooze1h  = "qm_snooze_1h"
-	ActionSnooze4h  = "qm_snooze_4h"
-	ActionSnooze24h = "qm_snooze_24h"
-	ActionAssign    = "qm_assign"
-	ActionPropose   = "qm_propose"
-	ActionApprove   = "qm_approve"
-	ActionReject    = "qm_reject"
+	ActionAck       = interact.ButtonAck
+	ActionSnooze1h  = interact.ButtonSnooze1h
+	ActionSnooze4h  = interact.ButtonSnooze4h
+	ActionSnooze24h = interact.ButtonSnooze24h
+	ActionAssign    = interact.ButtonAssign
+	ActionPropose   = interact.ButtonPropose
+	ActionApprove   = interact.ButtonApprove
+	ActionReject    = interact.ButtonReject
 )
 
 // States of a proposal, as alert.ProposalRef carries them.

@@ -40,6 +40,19 @@ type Request struct {
 	Source         audit.Source
 }
 
+// Button action ids, shared by every platform's messages and parsed by
+// ParseButton: one list, so a button rendered is a button understood.
+const (
+	ButtonAck       = "qm_ack"
+	ButtonSnooze1h  = "qm_snooze_1h"
+	ButtonSnooze4h  = "qm_snooze_4h"
+	ButtonSnooze24h = "qm_snooze_24h"
+	ButtonAssign    = "qm_assign"
+	ButtonPropose   = "qm_propose"
+	ButtonApprove   = "qm_approve"
+	ButtonReject    = "qm_reject"
+)
+
 // Func carries out one request and returns the reply for the asker; each
 // chat platform's interaction endpoint calls one (Handler.Handle).
 type Func func(ctx context.Context, r Request) (string, error)
@@ -129,6 +142,9 @@ func auditAction(kind string) string {
 	return audit.Assign
 }
 
+// snoozePrefix starts every snooze button: qm_snooze_<hours>h.
+const snoozePrefix = "qm_snooze_"
+
 // ParseButton turns a button's action id and value into a request. The
 // value of qm_ack, qm_snooze_<n>h, qm_assign and qm_propose is the alert
 // id; that of qm_approve and qm_reject is "<proposal id>|<hash>", the full
@@ -137,26 +153,26 @@ func auditAction(kind string) string {
 func ParseButton(actionID, value, user string, src audit.Source) (Request, error) {
 	r := Request{Alert: value, User: user, Source: src}
 	switch {
-	case actionID == "qm_ack":
+	case actionID == ButtonAck:
 		r.Kind = Ack
-	case actionID == "qm_assign":
+	case actionID == ButtonAssign:
 		r.Kind = Assign
-	case actionID == "qm_propose":
+	case actionID == ButtonPropose:
 		if _, _, err := alert.ParseID(value); err != nil {
 			return r, fmt.Errorf("button %q: %w", actionID, err)
 		}
 		r.Kind = Propose
-	case actionID == "qm_approve" || actionID == "qm_reject":
+	case actionID == ButtonApprove || actionID == ButtonReject:
 		id, hash, ok := strings.Cut(value, "|")
 		if !ok || id == "" || strings.ContainsAny(id, "| \t\r\n") || !isSHA256Hex(hash) {
 			return r, fmt.Errorf("button %q: value %q: want <proposal id>|<64 hex digits>", actionID, value)
 		}
 		r.Kind, r.Alert, r.Proposal, r.Hash = Approve, "", id, hash
-		if actionID == "qm_reject" {
+		if actionID == ButtonReject {
 			r.Kind = Reject
 		}
-	case len(actionID) > len("qm_snooze_") && actionID[:len("qm_snooze_")] == "qm_snooze_":
-		spec := actionID[len("qm_snooze_"):]
+	case strings.HasPrefix(actionID, snoozePrefix) && len(actionID) > len(snoozePrefix)+1:
+		spec := actionID[len(snoozePrefix):]
 		n, err := strconv.Atoi(spec[:len(spec)-1])
 		if err != nil || spec[len(spec)-1] != 'h' {
 			return r, fmt.Errorf("button %q: want qm_snooze_<hours>h", actionID)

@@ -14,6 +14,7 @@ import (
 	"github.com/slack-go/slack/slackutilsx"
 
 	"github.com/quartermaster-ops/quartermaster/bot/console"
+	"github.com/quartermaster-ops/quartermaster/bot/interact"
 	"github.com/quartermaster-ops/quartermaster/pipeline/alert"
 	"github.com/quartermaster-ops/quartermaster/pipeline/score"
 )
@@ -45,14 +46,14 @@ const (
 // Reject's: theirs is "<proposal id>|<hash>", the hash of the exact action
 // the clicker saw, so an approval can never apply to a changed action.
 const (
-	ActionAck       = "qm_ack"
-	ActionSnooze1h  = "qm_snooze_1h"
-	ActionSnooze4h  = "qm_snooze_4h"
-	ActionSnooze24h = "qm_snooze_24h"
-	ActionAssign    = "qm_assign"
-	ActionPropose   = "qm_propose"
-	ActionApprove   = "qm_approve"
-	ActionReject    = "qm_reject"
+	ActionAck       = interact.ButtonAck
+	ActionSnooze1h  = interact.ButtonSnooze1h
+	ActionSnooze4h  = interact.ButtonSnooze4h
+	ActionSnooze24h = interact.ButtonSnooze24h
+	ActionAssign    = interact.ButtonAssign
+	ActionPropose   = interact.ButtonPropose
+	ActionApprove   = interact.ButtonApprove
+	ActionReject    = interact.ButtonReject
 )
 
 // Block ids, stable so that a handler can find a block in an edited message.
