@@ -62,13 +62,6 @@ const (
 	ActionReject    = interact.ButtonReject
 )
 
-// States of a proposal, as alert.ProposalRef carries them.
-const (
-	proposalOpen     = "open"
-	proposalRejected = "rejected"
-	proposalExpired  = "expired"
-)
-
 // snoozes are the snooze buttons, shortest first.
 var snoozes = []struct{ label, action string }{
 	{"Snooze 1h", ActionSnooze1h},
@@ -320,7 +313,7 @@ func (r *renderer) alertButtons() []discordgo.Button {
 func (r *renderer) proposalButtons() []discordgo.Button {
 	a, p := r.a, r.a.Proposal
 	switch {
-	case p != nil && p.State == proposalOpen && a.State != alert.Resolved:
+	case a.AwaitsApproval():
 		if p.ID == "" || p.Hash == "" {
 			r.log.Warn("discord: approve and reject buttons left out, the proposal has no id or hash", "alert", a.ID, "proposal", p.ID)
 			return nil
@@ -330,7 +323,7 @@ func (r *renderer) proposalButtons() []discordgo.Button {
 			{Label: "Approve", Style: discordgo.SuccessButton, CustomID: ActionApprove + ":" + value},
 			{Label: "Reject", Style: discordgo.DangerButton, CustomID: ActionReject + ":" + value},
 		}
-	case a.Planned != nil && a.State != alert.Resolved && (p == nil || p.State == proposalRejected || p.State == proposalExpired):
+	case a.CanPropose():
 		label := r.cut("button label", "Propose: "+plannedText(a.Planned), maxButtonLabel)
 		return []discordgo.Button{{Label: label, Style: discordgo.PrimaryButton, CustomID: ActionPropose + ":" + a.ID}}
 	}

@@ -185,7 +185,7 @@ func (n *Notifier) render(a alert.Alert, now time.Time) message {
 func (n *Notifier) proposalButtons(a alert.Alert) []slackapi.BlockElement {
 	p := a.Proposal
 	switch {
-	case p != nil && p.State == proposalOpen && a.State != alert.Resolved:
+	case a.AwaitsApproval():
 		value := p.ID + "|" + p.Hash
 		if p.ID == "" || p.Hash == "" || len(value) > maxValueChars {
 			// A cut value would name another proposal or none.
@@ -196,7 +196,7 @@ func (n *Notifier) proposalButtons(a alert.Alert) []slackapi.BlockElement {
 			button(ActionApprove, value, "Approve").WithStyle(slackapi.StylePrimary),
 			button(ActionReject, value, "Reject").WithStyle(slackapi.StyleDanger),
 		}
-	case a.Planned != nil && a.State != alert.Resolved && (p == nil || p.State == proposalRejected || p.State == proposalExpired):
+	case a.CanPropose():
 		label := n.truncate(a.ID, "propose button", "Propose: "+plannedText(a.Planned), maxButtonChars)
 		return []slackapi.BlockElement{button(ActionPropose, a.ID, label).WithStyle(slackapi.StylePrimary)}
 	}
@@ -211,13 +211,6 @@ func (n *Notifier) actions(alertID, blockID string, buttons []slackapi.BlockElem
 	}
 	return slackapi.NewActionBlock(blockID, buttons...)
 }
-
-// States of a proposal, as alert.ProposalRef carries them.
-const (
-	proposalOpen     = "open"
-	proposalRejected = "rejected"
-	proposalExpired  = "expired"
-)
 
 // plannedText is a planned action in one short line: its kind and its
 // parameters by name, e.g. "expedite po=PO-7731 qty=400". It is plain

@@ -120,6 +120,21 @@ type ProposalRef struct {
 	Approvers []string `json:"approvers,omitempty"`
 }
 
+// AwaitsApproval reports whether the alert shows an open proposal people
+// may approve or reject: not once the alert is resolved, so no money is
+// committed for a condition that has cleared.
+func (a Alert) AwaitsApproval() bool {
+	return a.Proposal != nil && a.Proposal.State == "open" && a.State != Resolved
+}
+
+// CanPropose reports whether the alert's planned action may be proposed:
+// it has one, the alert is open, and no proposal of it is live (none yet,
+// or the last was rejected or expired).
+func (a Alert) CanPropose() bool {
+	p := a.Proposal
+	return a.Planned != nil && a.State != Resolved && (p == nil || p.State == "rejected" || p.State == "expired")
+}
+
 // Candidate is what a detector observed: a condition that holds now.
 type Candidate struct {
 	Kind              string
