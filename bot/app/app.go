@@ -109,9 +109,9 @@ func New(ctx context.Context, opt Options) (*App, error) {
 		Policy: approve.Policy{Approvers: cfg.Approvals.Approvers, TwoPersonOver: cfg.Approvals.TwoPersonOver, TTL: time.Duration(cfg.Approvals.TTL)},
 		Roles:  cfg.Roles, Webhook: hook, Now: opt.Now,
 	})
-	a.people = &interact.Handler{Alerts: mgr, Roles: cfg.Roles, Audit: auditLog, Book: a.book}
-	mgr.For = time.Duration(cfg.Alerts.For)
 	pol := DetectPolicy(cfg)
+	a.people = &interact.Handler{Alerts: mgr, Roles: cfg.Roles, Audit: auditLog, Book: a.book, Status: a.status(pol)}
+	mgr.For = time.Duration(cfg.Alerts.For)
 	detectors := []detect.Detector{detect.Stockout{}, detect.Late{}, detect.Anomaly{}}
 	metrics := consume.NewMetrics(reg)
 	a.consumer = consume.NewConsumer(st, consume.Config{

@@ -198,20 +198,20 @@ func TestEndToEnd(t *testing.T) {
 		return len(q) == 1 && q[0].Reason == "unknown_sku"
 	})
 
-	// A planner acknowledges it from Slack: a signed button click.
-	click := url.Values{"payload": {`{"type":"block_actions","user":{"id":"U1"},"channel":{"id":"C1"},"container":{"message_ts":"171.1"},` +
-		`"actions":[{"block_id":"qm_actions","action_id":"qm_ack","value":"` + a["id"].(string) + `"}]}`}}.Encode()
-	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	mac := hmac.New(sha256.New, []byte(signingSecret))
-	mac.Write([]byte("v0:" + ts + ":" + click))
-	req, _ := http.NewRequest("POST", r.base+"/slack/interactions", strings.NewReader(click))
-	req.Header.Set("X-Slack-Request-Timestamp", ts)
-	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("slack click: %v %v", resp, err)
+	// /qm status answers from the same projection, for the asker only.
+	status := slackPost(t, r.base+"/slack/commands", url.Values{"user_id": {"U1"}, "channel_id": {"C1"}, "text": {"status SKU1@DC1"}}.Encode())
+	for _, want := range []string{"SKU1@DC1", "30 on hand", "1.5 days of supply", "$12,500 at risk", "ephemeral"} {
+		if !strings.Contains(status, want) {
+			t.Errorf("/qm status lacks %q: %s", want, status)
+		}
 	}
-	resp.Body.Close()
+	if got := slackPost(t, r.base+"/slack/commands", url.Values{"user_id": {"U1"}, "text": {"status NOPE@DC1"}}.Encode()); !strings.Contains(got, "I have no data for NOPE@DC1") {
+		t.Errorf("/qm status of nothing: %s", got)
+	}
+
+	// A planner acknowledges it from Slack: a signed button click.
+	slackPost(t, r.base+"/slack/interactions", url.Values{"payload": {`{"type":"block_actions","user":{"id":"U1"},"channel":{"id":"C1"},"container":{"message_ts":"171.1"},` +
+		`"actions":[{"block_id":"qm_actions","action_id":"qm_ack","value":"` + a["id"].(string) + `"}]}`}}.Encode())
 	waitFor(t, "the acknowledgement", func() bool {
 		all := alerts(t, r.app.Store)
 		return all[len(all)-1]["state"] == "acknowledged" && all[len(all)-1]["acknowledged_by"] == "U1"
@@ -254,7 +254,7 @@ func TestEndToEnd(t *testing.T) {
 			}
 		}
 	}
-	resp, _ = http.Post(r.base+"/v1/events", "application/json", strings.NewReader("[]"))
+	resp, _ := http.Post(r.base+"/v1/events", "application/json", strings.NewReader("[]"))
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("POST without token = %d, want 401", resp.StatusCode)
 	}
@@ -310,4 +310,22 @@ func TestRedisRestart(t *testing.T) {
 	if a := alerts(t, r.app.Store)[0]; a["kind"] != alert.KindStockout {
 		t.Errorf("alert after restart = %v", a)
 	}
+}
+
+// slackPost sends a form as Slack signs it and returns the answer.
+func slackPost(t *testing.T, target, form string) string {
+	t.Helper()
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	mac := hmac.New(sha256.New, []byte(signingSecret))
+	mac.Write([]byte("v0:" + ts + ":" + form))
+	req, _ := http.NewRequest("POST", target, strings.NewReader(form))
+	req.Header.Set("X-Slack-Request-Timestamp", ts)
+	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("POST %s: %v %v", target, resp, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }

@@ -22,6 +22,9 @@ func (a *App) routes() http.Handler {
 	if secret := a.opt.Env.SlackSigningSecret; secret != "" {
 		// Slack's interactivity in HTTP mode: button clicks on alerts.
 		mux.Handle("/slack/interactions", slack.Interactions(secret, a.people.Handle, nil, a.opt.Log))
+		mux.Handle("/slack/commands", slack.Commands(secret, func(ctx context.Context, user, channel, text string) (string, error) {
+			return a.people.Command(ctx, "slack", user, channel, text)
+		}, a.opt.Log))
 	}
 	if pk := a.opt.Env.DiscordPublicKey; pk != "" {
 		// Discord's interactions endpoint: button clicks on alerts. A bad

@@ -67,6 +67,9 @@ type Handler struct {
 	Roles  map[string]string // user id -> role
 	Audit  *audit.Log
 	Book   *approve.Book // proposals and approvals; nil turns them off
+	// Status describes a position ("SKU@SITE") from validated state, for
+	// the status command; nil turns it off.
+	Status func(ctx context.Context, position string) (string, error)
 }
 
 // maxSnooze bounds a snooze: an alert snoozed for a month is a lost alert.

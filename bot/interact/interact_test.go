@@ -172,3 +172,24 @@ func TestProposeAndApprove(t *testing.T) {
 		t.Errorf("audit: %v %v", rep, err)
 	}
 }
+
+func TestCommand(t *testing.T) {
+	h := &interact.Handler{Status: func(_ context.Context, pos string) (string, error) { return "status of " + pos, nil }}
+	tests := []struct {
+		text, want string
+		err        bool
+	}{
+		{"", "Commands:", false},
+		{"help", "Commands:", false},
+		{"status SKU1@DC1", "status of SKU1@DC1", false},
+		{"status", "", true},
+		{"snooze qm-0123456789abcdef-1 soon", "", true},
+		{"launch rockets", "", true},
+	}
+	for _, tt := range tests {
+		got, err := h.Command(context.Background(), "slack", "U1", "C1", tt.text)
+		if (err != nil) != tt.err || !strings.HasPrefix(got, tt.want) {
+			t.Errorf("Command(%q) = %q, %v", tt.text, got, err)
+		}
+	}
+}
