@@ -1,7 +1,7 @@
 # The commands of the README. Everything here also works without make:
 # each target is one line you can run by hand.
 
-.PHONY: demo test bench bench-e2e fuzz build lint
+.PHONY: demo test bench bench-e2e accuracy fuzz build lint
 
 # Run the whole bot on the built-in simulation: embedded Redis, console chat, no keys.
 demo:
@@ -23,6 +23,11 @@ bench:
 # events per second and event-to-alert latency, beside raw Redis.
 bench-e2e:
 	go run ./cmd/qmbench
+
+# The forecast accuracy harness: our figures beside the published ones, on
+# the data sets in ../shared/data/forecast (or $QM_FORECAST_DATA).
+accuracy:
+	go test -run 'Published|AutoBeats' -v ./pipeline/forecast/
 
 # Fuzz the event decoder for a minute.
 fuzz:
