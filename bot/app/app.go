@@ -26,6 +26,7 @@ import (
 	"github.com/quartermaster-ops/quartermaster/bot/discord"
 	"github.com/quartermaster-ops/quartermaster/bot/interact"
 	"github.com/quartermaster-ops/quartermaster/bot/notify"
+	"github.com/quartermaster-ops/quartermaster/bot/slack"
 	"github.com/quartermaster-ops/quartermaster/pipeline/alert"
 	"github.com/quartermaster-ops/quartermaster/pipeline/consume"
 	"github.com/quartermaster-ops/quartermaster/pipeline/detect"
@@ -278,6 +279,18 @@ func (a *App) Run(ctx context.Context) error {
 	g.Go(cancel, func() error { return a.dispatch.Run(ctx) })
 	if a.opt.Env.ActionsWebhook != "" {
 		g.Go(cancel, func() error { return a.redeliver(ctx) })
+	}
+	if env := a.opt.Env; env.SlackAppToken != "" && env.SlackBotToken != "" {
+		// Socket Mode: Slack's buttons and /qm reach the bot over a
+		// WebSocket it opens, with no public endpoint.
+		g.Go(cancel, func() error {
+			return slack.Socket(ctx, env.SlackAppToken, env.SlackBotToken, slack.SocketOptions{
+				APIURL: env.SlackAPIURL, Click: a.people.Handle, Log: a.opt.Log,
+				Command: func(ctx context.Context, user, channel, text string) (string, error) {
+					return a.people.Command(ctx, "slack", user, channel, text)
+				},
+			})
+		})
 	}
 	return g.Wait()
 }
