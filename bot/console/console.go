@@ -79,18 +79,6 @@ func hours(h float64) string {
 }
 
 // Money formats an amount with thousands separators and no cents:
-// 43400.5 -> "$43,401".
-func Money(v float64) string {
-	s := strconv.FormatFloat(math.Round(math.Abs(v)), 'f', 0, 64)
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if v < 0 {
-		return "-$" + b.String()
-	}
-	return "$" + b.String()
-}
+// 43400.5 -> "$43,401". It is notify.Money, kept here for the callers that
+// render alerts.
+func Money(v float64) string { return notify.Money(v) }

@@ -368,3 +368,19 @@ func probedClient(c *http.Client) *http.Client {
 	cp.Transport = probingTransport{base: base}
 	return &cp
 }
+
+// Digest posts one message for a storm of alert changes (see
+// notify.Digester): counted by tier, the costliest named; it pings no one.
+func (n *Notifier) Digest(ctx context.Context, channel string, changes []alert.Alert) error {
+	text := []rune(notify.DigestText(changes))
+	if len(text) > maxContent {
+		n.log.Warn("discord: digest cut to fit", "length", len(text), "limit", maxContent)
+		text = append(text[:maxContent-1], '…')
+	}
+	_, err := call(ctx, n, "digest in "+channel, func(opts ...discordgo.RequestOption) (*discordgo.Message, error) {
+		return n.session.ChannelMessageSendComplex(channel, &discordgo.MessageSend{
+			Content: string(text), AllowedMentions: noMentions(),
+		}, opts...)
+	})
+	return err
+}

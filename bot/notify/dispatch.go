@@ -95,17 +95,29 @@ func (d *Dispatcher) session(ctx context.Context) error {
 			pending = false
 			continue
 		}
-		for _, e := range entries {
+		batch := make([]*alert.Alert, len(entries))
+		for i, e := range entries {
 			var a alert.Alert
 			if err := json.Unmarshal(e.Record, &a); err != nil {
 				d.Log.Error("alert stream entry is not an alert; skipped", "entry", e.ID, "err", err)
-			} else if err := d.Deliver(ctx, a); err != nil {
-				// Left pending: the next session re-reads it.
-				d.Log.Warn("alert change not delivered yet", "alert", a.ID, "revision", a.Revision, "err", err)
-				if pending {
-					continue
+				continue
+			}
+			batch[i] = &a
+		}
+		digested, err := d.digest(ctx, batch)
+		if err != nil {
+			return err
+		}
+		for i, e := range entries {
+			if a := batch[i]; a != nil {
+				if err := d.deliverRoutes(ctx, *a, digested); err != nil {
+					// Left pending: the next session re-reads it.
+					d.Log.Warn("alert change not delivered yet", "alert", a.ID, "revision", a.Revision, "err", err)
+					if pending {
+						continue
+					}
+					return err
 				}
-				return err
 			}
 			if err := d.St.AckAlerts(ctx, d.Group, e.ID); err != nil {
 				return err
@@ -121,6 +133,68 @@ func (d *Dispatcher) session(ctx context.Context) error {
 // Deliver sends one alert change to every route that takes it. It returns
 // an error only when a route should be tried again later.
 func (d *Dispatcher) Deliver(ctx context.Context, a alert.Alert) error {
+	return d.deliverRoutes(ctx, a, nil)
+}
+
+// Digester is a Notifier that can also post one digest of many alert
+// changes, for a storm.
+type Digester interface {
+	Digest(ctx context.Context, channel string, changes []alert.Alert) error
+}
+
+// stormSize is how many changes for one route in one read make a storm:
+// past it, the route gets one digest instead of a message per change, so
+// a burst never outruns the channel's rate and every change is still
+// counted in a post or a digest.
+const stormSize = 25
+
+// digest posts one digest per route that a batch storms, and returns the
+// (route, alert id, revision) it covered, to skip one by one.
+func (d *Dispatcher) digest(ctx context.Context, batch []*alert.Alert) (map[string]bool, error) {
+	covered := map[string]bool{}
+	for _, r := range d.Routes {
+		dg, ok := d.Notifiers[r.Platform].(Digester)
+		if !ok {
+			continue
+		}
+		var storm []alert.Alert
+		for _, a := range batch {
+			if a == nil || (r.Match != nil && !r.Match(*a)) {
+				continue
+			}
+			if d.Mute != nil {
+				if muted, err := d.Mute(ctx, *a); err != nil || muted {
+					continue
+				}
+			}
+			storm = append(storm, *a)
+		}
+		if len(storm) <= stormSize {
+			continue
+		}
+		if err := dg.Digest(ctx, r.Channel, storm); err != nil {
+			if retry, _ := Retryable(err); retry {
+				return nil, fmt.Errorf("%s: digest: %w", r.name(), err)
+			}
+			d.Log.Error("digest refused by chat; sending one by one", "route", r.name(), "changes", len(storm), "err", err)
+			continue
+		}
+		for _, a := range storm {
+			covered[digestKey(r, a)] = true
+		}
+		if d.Sent != nil {
+			d.Sent.WithLabelValues(r.Platform, "digested").Add(float64(len(storm)))
+		}
+		d.Log.Info("storm: sent a digest instead of one message per change", "route", r.name(), "changes", len(storm))
+	}
+	return covered, nil
+}
+
+func digestKey(r Route, a alert.Alert) string {
+	return r.name() + "|" + a.ID + "|" + fmt.Sprint(a.Revision)
+}
+
+func (d *Dispatcher) deliverRoutes(ctx context.Context, a alert.Alert, digested map[string]bool) error {
 	if d.Mute != nil {
 		muted, err := d.Mute(ctx, a)
 		if err != nil {
@@ -133,6 +207,9 @@ func (d *Dispatcher) Deliver(ctx context.Context, a alert.Alert) error {
 	}
 	for _, r := range d.Routes {
 		if r.Match != nil && !r.Match(a) {
+			continue
+		}
+		if digested[digestKey(r, a)] {
 			continue
 		}
 		n := d.Notifiers[r.Platform]

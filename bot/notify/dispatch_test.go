@@ -2,8 +2,10 @@ package notify_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 
 	"context"
 	"errors"
@@ -243,4 +245,64 @@ func TestWorkItems(t *testing.T) {
 	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
 		t.Errorf("work items %q, want %q", got, want)
 	}
+}
+
+// digester is a recorder that can also post digests.
+type digester struct {
+	recorder
+	digests [][]alert.Alert
+}
+
+func (d *digester) Digest(_ context.Context, _ string, changes []alert.Alert) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.digests = append(d.digests, changes)
+	return nil
+}
+
+// A storm of changes for one route becomes one digest, not a message each.
+func TestStormDigest(t *testing.T) {
+	st, m := setup(t)
+	rec := &digester{}
+	d := dispatcher(st, "r1", rec)
+	d.Routes = []notify.Route{{Platform: "slack", Channel: "planners"}}
+	d.Prepare(context.Background())
+	for i := range 30 {
+		if _, err := m.Fire(context.Background(), alert.Candidate{Kind: alert.KindStockout, SKU: fmt.Sprintf("SKU%d", i), Site: "DC1",
+			Tier: score.Actionable, RevenueAtRisk: float64(1000 + i), ActionKey: "reorder"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { d.Run(ctx); close(done) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		rec.mu.Lock()
+		n := len(rec.digests)
+		rec.mu.Unlock()
+		if n > 0 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond)
+	cancel()
+	<-done
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.digests) != 1 || len(rec.digests[0]) != 30 || len(rec.calls) != 0 {
+		t.Errorf("%d digests (first of %d), %d single messages; want one digest of 30 and none", len(rec.digests), lenFirst(rec.digests), len(rec.calls))
+	}
+	if text := notify.DigestText(rec.digests[0]); !strings.HasPrefix(text, "30 alert changes at once: 0 critical, 30 actionable, 0 info. ACTIONABLE stockout_risk SKU29@DC1 $1,029") ||
+		!strings.Contains(text, "And 20 more.") {
+		t.Errorf("digest text %q", text)
+	}
+}
+
+func lenFirst(d [][]alert.Alert) int {
+	if len(d) == 0 {
+		return 0
+	}
+	return len(d[0])
 }

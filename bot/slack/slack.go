@@ -293,3 +293,17 @@ func (r redacted) Error() string {
 }
 
 func (r redacted) Unwrap() error { return r.err }
+
+// Digest posts one message for a storm of alert changes (see
+// notify.Digester): counted by tier, the costliest named. Partner text in
+// it is escaped; it mentions no one.
+func (n *Notifier) Digest(ctx context.Context, channel string, changes []alert.Alert) error {
+	text := n.truncate("digest", "digest", escape(notify.DigestText(changes)), maxTextChars)
+	if _, _, err := n.api.PostMessageContext(ctx, channel,
+		slackapi.MsgOptionText(text, false),
+		slackapi.MsgOptionDisableLinkUnfurl(),
+	); err != nil {
+		return n.classify(ctx, "chat.postMessage", err)
+	}
+	return nil
+}
