@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -217,23 +218,34 @@ func (a *App) chat(cfg config.Config) *notify.Dispatcher {
 	}
 }
 
-// muted inhibits a position's supplier_slip alert while a supplier-wide
-// supplier_slip alert for the same supplier is open: the group alert
-// stands for it, with every position in its evidence.
+// muted inhibits alerts another open alert stands for:
+//   - a position's supplier_slip while a supplier-wide supplier_slip for
+//     the same supplier is open (the group lists every position);
+//   - a position's shipment_delay while its stockout_risk is open and
+//     recommends expediting that same shipment (one cause, one page).
 func (a *App) muted(ctx context.Context, al alert.Alert) (bool, error) {
-	sup := al.Labels["supplier"]
-	if al.Kind != alert.KindSupplierSlip || al.Site == "" || sup == "" {
+	var fp string
+	var covers func(other alert.Alert) bool
+	switch {
+	case al.Kind == alert.KindSupplierSlip && al.Site != "" && al.Labels["supplier"] != "":
+		fp = alert.Fingerprint(alert.KindSupplierSlip, "", "", al.Labels["supplier"])
+		covers = func(alert.Alert) bool { return true }
+	case al.Kind == alert.KindShipmentDelay && al.Site != "":
+		ref := strings.TrimPrefix(al.ActionKey, alert.KindShipmentDelay+" ")
+		fp = alert.Fingerprint(alert.KindStockout, al.SKU, al.Site)
+		covers = func(other alert.Alert) bool { return other.ActionKey == "expedite "+ref }
+	default:
 		return false, nil
 	}
-	raw, _, err := a.Store.Alert(ctx, alert.Fingerprint(alert.KindSupplierSlip, "", "", sup))
+	raw, _, err := a.Store.Alert(ctx, fp)
 	if err != nil || raw == nil {
 		return false, err
 	}
-	var group alert.Alert
-	if err := json.Unmarshal(raw, &group); err != nil {
-		return false, fmt.Errorf("decode supplier alert of %s: %w", sup, err)
+	var other alert.Alert
+	if err := json.Unmarshal(raw, &other); err != nil {
+		return false, fmt.Errorf("decode alert %s: %w", fp, err)
 	}
-	return group.State != alert.Resolved, nil
+	return other.State != alert.Resolved && covers(other), nil
 }
 
 // Addr is the address the HTTP listener bound, once Run has started it.

@@ -329,3 +329,37 @@ func slackPost(t *testing.T, target, form string) string {
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
 }
+
+// Inhibition: an open alert that stands for another mutes it in chat.
+func TestMuted(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	now := time.Now().UTC()
+	r := start(t, rdb, prefix, now)
+	ctx := context.Background()
+	mgr := alert.NewManager(r.app.Store, func() time.Time { return now }, nil)
+	fire := func(c alert.Candidate) alert.Alert {
+		t.Helper()
+		a, err := mgr.Fire(ctx, c)
+		if err != nil || a == nil {
+			t.Fatalf("fire %+v: %v", c, err)
+		}
+		return *a
+	}
+	delay := fire(alert.Candidate{Kind: alert.KindShipmentDelay, SKU: "SKU1", Site: "DC1", ActionKey: "shipment_delay SH-1"})
+	slip := fire(alert.Candidate{Kind: alert.KindSupplierSlip, SKU: "SKU1", Site: "DC1", ActionKey: "supplier_slip PO-1", Labels: map[string]string{"supplier": "SUP-4"}})
+	check := func(a alert.Alert, want bool) {
+		t.Helper()
+		if got, err := r.app.muted(ctx, a); err != nil || got != want {
+			t.Errorf("%s muted = %v, %v; want %v", a.Kind, got, err, want)
+		}
+	}
+	check(delay, false)
+	check(slip, false)
+	fire(alert.Candidate{Kind: alert.KindStockout, SKU: "SKU1", Site: "DC1", ActionKey: "expedite SH-1"})
+	fire(alert.Candidate{Kind: alert.KindSupplierSlip, Supplier: "SUP-4", ActionKey: "call supplier SUP-4"})
+	check(delay, true)
+	check(slip, true)
+	// A stockout that recommends something else does not stand for the delay.
+	fire(alert.Candidate{Kind: alert.KindStockout, SKU: "SKU1", Site: "DC1", ActionKey: "transfer from DC2"})
+	check(delay, false)
+}
