@@ -215,6 +215,9 @@ func (a *App) chat(cfg config.Config) *notify.Dispatcher {
 	return &notify.Dispatcher{
 		St: a.Store, Routes: routes, Notifiers: notifiers, Group: "notify", Consumer: a.opt.Consumer,
 		Block: time.Second, Log: a.opt.Log, Attempts: 5, Sent: notify.NewSentCounter(a.Registry), Mute: a.muted,
+		// Slack's and Discord's documented pace is about one message a
+		// second per channel; storms beyond it become digests.
+		Pace: map[string]time.Duration{config.PlatformSlack: time.Second, config.PlatformDiscord: time.Second},
 	}
 }
 

@@ -43,6 +43,12 @@ type Dispatcher struct {
 	// supplier-wide one that stands for it); muted changes stay on the
 	// alert stream and are counted, but reach no chat. nil mutes nothing.
 	Mute func(ctx context.Context, a alert.Alert) (bool, error)
+	// Pace is the least time between two sends to one channel, by
+	// platform (Slack asks for about one message a second per channel);
+	// absent means no pause.
+	Pace map[string]time.Duration
+
+	last map[string]time.Time // the last send per route, for Pace
 }
 
 // NewSentCounter is the metric Dispatcher.Sent expects.
@@ -251,6 +257,9 @@ func (d *Dispatcher) deliver(ctx context.Context, r Route, n Notifier, a alert.A
 	}
 	attempts := max(d.Attempts, 1)
 	for i := 0; ; i++ {
+		if err := d.pace(ctx, r); err != nil {
+			return err
+		}
 		ref, err := n.Notify(ctx, r.Channel, a, prev)
 		if err == nil {
 			rec, _ := json.Marshal(ref)
@@ -287,6 +296,27 @@ func (d *Dispatcher) deliver(ctx context.Context, r Route, n Notifier, a alert.A
 		case <-time.After(after):
 		}
 	}
+}
+
+// pace waits until the route may send again under Pace. The dispatcher
+// sends one change at a time, so a pause per route is a rate per channel.
+func (d *Dispatcher) pace(ctx context.Context, r Route) error {
+	gap := d.Pace[r.Platform]
+	if gap <= 0 {
+		return nil
+	}
+	if d.last == nil {
+		d.last = map[string]time.Time{}
+	}
+	if wait := time.Until(d.last[r.name()].Add(gap)); wait > 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+	d.last[r.name()] = time.Now()
+	return nil
 }
 
 func (d *Dispatcher) count(platform, result string) {

@@ -306,3 +306,25 @@ func lenFirst(d [][]alert.Alert) int {
 	}
 	return len(d[0])
 }
+
+// Pace spaces sends to one channel.
+func TestPace(t *testing.T) {
+	st, m := setup(t)
+	rec := &recorder{}
+	d := dispatcher(st, "r1", rec)
+	d.Routes = []notify.Route{{Platform: "slack", Channel: "planners"}}
+	d.Pace = map[string]time.Duration{"slack": 150 * time.Millisecond}
+	d.Prepare(context.Background())
+	fire(t, m, score.Actionable, 3000)
+	fire(t, m, score.Actionable, 9000)
+	fire(t, m, score.Actionable, 30000)
+	start := time.Now()
+	run(t, rec, 3, d)
+	if got := len(rec.sent()); got != 3 {
+		t.Fatalf("%d sends, want 3", got)
+	}
+	// Three sends with two gaps of 150ms between them.
+	if took := time.Since(start); took < 300*time.Millisecond {
+		t.Errorf("three paced sends took %s, want at least 300ms", took)
+	}
+}
