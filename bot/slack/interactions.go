@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -31,29 +29,8 @@ func Interactions(signingSecret string, handle interact.Func, client *http.Clien
 		client = &http.Client{Timeout: 10 * time.Second}
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost {
-			w.Header().Set("Allow", http.MethodPost)
-			http.Error(w, "use POST", http.StatusMethodNotAllowed)
-			return
-		}
-		body, err := io.ReadAll(io.LimitReader(r.Body, maxInteractionBytes+1))
-		if err != nil || len(body) > maxInteractionBytes {
-			http.Error(w, "request too large or unreadable", http.StatusRequestEntityTooLarge)
-			return
-		}
-		v, err := slack.NewSecretsVerifier(r.Header, signingSecret)
-		if err == nil {
-			v.Write(body)
-			err = v.Ensure()
-		}
-		if err != nil {
-			log.Warn("slack interaction refused: bad or stale signature", "err", err)
-			http.Error(w, "invalid signature", http.StatusUnauthorized)
-			return
-		}
-		form, err := url.ParseQuery(string(body))
-		if err != nil {
-			http.Error(w, "bad form", http.StatusBadRequest)
+		form, ok := verifiedForm(w, r, signingSecret, "interaction", log)
+		if !ok {
 			return
 		}
 		var cb slack.InteractionCallback
