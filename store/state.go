@@ -27,6 +27,9 @@ const (
 // Refs are the references a batch of events needs resolved.
 type Refs struct {
 	SKUs, Sites, Suppliers, POs, Shipments []string
+	// Customers are optional references: an unknown customer is not an
+	// error, its orders just carry no priority.
+	Customers []string
 }
 
 // Found is what Lookup resolved; a missing name is absent from its map.
@@ -36,17 +39,18 @@ type Found struct {
 	Suppliers map[string]bool
 	POs       map[string]string // po -> "SKU@SITE"
 	Shipments map[string]string // shipment -> po
+	Customers map[string]int    // customer -> priority (1 highest)
 }
 
 // NewFound returns an empty Found ready to fill.
 func NewFound() Found {
 	return Found{SKUs: map[string]event.Event{}, Sites: map[string]event.Event{}, Suppliers: map[string]bool{},
-		POs: map[string]string{}, Shipments: map[string]string{}}
+		POs: map[string]string{}, Shipments: map[string]string{}, Customers: map[string]int{}}
 }
 
 // Empty reports whether no reference is asked for.
 func (r Refs) Empty() bool {
-	return len(r.SKUs)+len(r.Sites)+len(r.Suppliers)+len(r.POs)+len(r.Shipments) == 0
+	return len(r.SKUs)+len(r.Sites)+len(r.Suppliers)+len(r.POs)+len(r.Shipments)+len(r.Customers) == 0
 }
 
 // Merge adds what o found to f.
@@ -66,6 +70,9 @@ func (f Found) Merge(o Found) {
 	for k, v := range o.Shipments {
 		f.Shipments[k] = v
 	}
+	for k, v := range o.Customers {
+		f.Customers[k] = v
+	}
 }
 
 // Lookup resolves references in one round trip.
@@ -75,7 +82,7 @@ func (s *Store) Lookup(ctx context.Context, r Refs) (Found, error) {
 		return f, nil
 	}
 	pipe := s.rdb.Pipeline()
-	var skus, sites, sups, pos, shs *redis.SliceCmd
+	var skus, sites, sups, pos, shs, custs *redis.SliceCmd
 	if len(r.SKUs) > 0 {
 		skus = pipe.HMGet(ctx, s.keys.Master(KindSKU), r.SKUs...)
 	}
@@ -91,8 +98,16 @@ func (s *Store) Lookup(ctx context.Context, r Refs) (Found, error) {
 	if len(r.Shipments) > 0 {
 		shs = pipe.HMGet(ctx, s.keys.ShipmentIndex(), r.Shipments...)
 	}
+	if len(r.Customers) > 0 {
+		custs = pipe.HMGet(ctx, s.keys.Master(KindCustomer), r.Customers...)
+	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return f, fmt.Errorf("look up references: %w", err)
+	}
+	for i, v := range values(custs) {
+		if ev, ok := decodeRecord(v); ok {
+			f.Customers[r.Customers[i]] = ev.Priority
+		}
 	}
 	for i, v := range values(skus) {
 		if ev, ok := decodeRecord(v); ok {
@@ -148,6 +163,7 @@ type Op struct {
 	PO      string  // the purchase order, resolved for shipment events
 	Qty     float64 // the event's quantity in eaches (delta for adjustments, on-hand for snapshots)
 	Alloc   float64 // allocated, in eaches, for snapshots
+	Prio    int     // for orders: the customer's priority, 0 when unknown
 }
 
 // Result is the outcome of applying one Op.
@@ -471,7 +487,12 @@ func opArgs(a []any, op *Op) []any {
 	switch ev.Type {
 	case event.InventorySnapshot:
 		add("on_hand", ff(op.Qty), "allocated", ff(op.Alloc))
-	case event.InventoryAdjusted, event.OrderCreated, event.OrderShipped:
+	case event.OrderCreated:
+		add("qty", ff(op.Qty))
+		if op.Prio > 0 {
+			add("prio", strconv.Itoa(op.Prio))
+		}
+	case event.InventoryAdjusted, event.OrderShipped:
 		add("qty", ff(op.Qty))
 	case event.InventoryReceived:
 		add("qty", ff(op.Qty))
@@ -526,6 +547,8 @@ type Position struct {
 	SnapshotAt         time.Time // event time of the newest snapshot
 	LastEventAt        time.Time
 	Demand             map[string]float64 // order.created quantity by day (YYYY-MM-DD)
+	// DemandP1 is the part of Demand ordered by priority-1 customers.
+	DemandP1 map[string]float64
 	Shipped            map[string]float64
 	POs                []PO
 	SKUInfo, SiteInfo  *event.Event // master data, nil when missing
@@ -559,7 +582,7 @@ func (s *Store) Position(ctx context.Context, ss string) (Position, error) {
 	p.Allocated = num(m["allocated"])
 	p.SnapshotAt = msTime(m["snap_t"])
 	p.LastEventAt = msTime(m["last_t"])
-	p.Demand = nums(dem.Val())
+	p.Demand, p.DemandP1 = splitDemand(dem.Val())
 	p.Shipped = nums(shp.Val())
 	p.POs = parsePOs(inb.Val())
 	if ev, ok := decodeRecord(skuRec.Val()); ok {
@@ -595,6 +618,22 @@ func (s *Store) Positions(ctx context.Context) ([]string, error) {
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// demandP1 prefixes the fields of the demand hash that count priority-1
+// customers' orders; the rest are days.
+const demandP1 = "p1|"
+
+func splitDemand(m map[string]string) (all, p1 map[string]float64) {
+	all, p1 = make(map[string]float64, len(m)), map[string]float64{}
+	for k, v := range m {
+		if day, ok := strings.CutPrefix(k, demandP1); ok {
+			p1[day] = num(v)
+		} else {
+			all[k] = num(v)
+		}
+	}
+	return all, p1
 }
 
 func num(s string) float64 {

@@ -17,7 +17,13 @@ type refCache struct {
 	suppliers map[string]bool
 	pos       map[string]string
 	shipments map[string]string
+	customers map[string]cachedPriority
 	now       func() time.Time
+}
+
+type cachedPriority struct {
+	prio int
+	when time.Time
 }
 
 type cachedRecord struct {
@@ -42,6 +48,7 @@ func (c *refCache) reset() {
 	c.suppliers = map[string]bool{}
 	c.pos = map[string]string{}
 	c.shipments = map[string]string{}
+	c.customers = map[string]cachedPriority{}
 }
 
 // get copies a cached reference into f and reports whether it was cached.
@@ -72,13 +79,18 @@ func (c *refCache) get(kind, name string, f store.Found) bool {
 			f.Shipments[name] = v
 			return true
 		}
+	case store.KindCustomer:
+		if r, ok := c.customers[name]; ok && c.now().Sub(r.when) < skuTTL {
+			f.Customers[name] = r.prio
+			return true
+		}
 	}
 	return false
 }
 
 // fill caches what a lookup found.
 func (c *refCache) fill(f store.Found) {
-	if len(c.skus)+len(c.pos)+len(c.shipments) > maxCacheSize {
+	if len(c.skus)+len(c.pos)+len(c.shipments)+len(c.customers) > maxCacheSize {
 		c.reset()
 	}
 	now := c.now()
@@ -97,13 +109,16 @@ func (c *refCache) fill(f store.Found) {
 	for k, v := range f.Shipments {
 		c.shipments[k] = v
 	}
+	for k, v := range f.Customers {
+		c.customers[k] = cachedPriority{v, now}
+	}
 }
 
 // remember records what an applied event established, by the same rules
 // as learn uses within a batch.
 func (c *refCache) remember(ev *event.Event, op store.Op) {
 	switch ev.Type {
-	case event.MasterSKU, event.MasterSite, event.MasterSupplier, event.POCreated, event.ShipmentDispatched:
+	case event.MasterSKU, event.MasterSite, event.MasterSupplier, event.MasterCustomer, event.POCreated, event.ShipmentDispatched:
 	default:
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -330,4 +331,39 @@ func testutilCounter(c interface{ Write(*dto.Metric) error }) float64 {
 	var m dto.Metric
 	c.Write(&m)
 	return m.GetCounter().GetValue()
+}
+
+// TestCustomerPriority checks that orders from priority-1 customers are
+// counted apart, whether the customer arrived in an earlier batch or the
+// same one, and that an unknown customer is no error.
+func TestCustomerPriority(t *testing.T) {
+	h := newHarness(t)
+	at := t0.Add(24 * time.Hour)
+	h.appendAt(t, at, append(master(),
+		ev("c1", "masterdata.customer", t0, "customer", "KEY", "name", "Key account", "priority", 1),
+		ev("c2", "masterdata.customer", t0, "customer", "SMALL", "name", "Corner shop", "priority", 3))...)
+	h.drain(t, h.consumer("c1"))
+	h.appendAt(t, at.Add(time.Second),
+		ev("c3", "masterdata.customer", t0, "customer", "NEW", "name", "New key account", "priority", 1),
+		ev("o1", "order.created", t0.Add(time.Hour), "order", "O1", "sku", "SKU1", "site", "DC1", "qty", 10, "customer", "KEY"),
+		ev("o2", "order.created", t0.Add(time.Hour), "order", "O2", "sku", "SKU1", "site", "DC1", "qty", 5, "customer", "SMALL"),
+		ev("o3", "order.created", t0.Add(time.Hour), "order", "O3", "sku", "SKU1", "site", "DC1", "qty", 2, "customer", "NEW"),
+		ev("o4", "order.created", t0.Add(time.Hour), "order", "O4", "sku", "SKU1", "site", "DC1", "qty", 1, "customer", "UNKNOWN"),
+		ev("o5", "order.created", t0.Add(time.Hour), "order", "O5", "sku", "SKU1", "site", "DC1", "qty", 4),
+	)
+	h.drain(t, h.consumer("c1"))
+	p, err := h.st.Position(context.Background(), "SKU1@DC1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := p.Demand, map[string]float64{"2026-11-20": 22}; !maps.Equal(got, want) {
+		t.Errorf("demand = %v, want %v", got, want)
+	}
+	if got, want := p.DemandP1, map[string]float64{"2026-11-20": 12}; !maps.Equal(got, want) {
+		t.Errorf("priority-1 demand = %v, want %v", got, want)
+	}
+	q, err := h.st.QuarantineList(context.Background(), "", 10)
+	if err != nil || len(q) != 0 {
+		t.Errorf("quarantined %v (%v), want none", q, err)
+	}
 }

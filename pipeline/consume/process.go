@@ -207,6 +207,9 @@ func (p *Processor) missing(items []item, found store.Found, asked map[string]bo
 		if ev.Type == event.POCreated {
 			add(&need.Suppliers, store.KindSupplier, ev.Supplier)
 		}
+		if ev.Type == event.OrderCreated {
+			add(&need.Customers, store.KindCustomer, ev.Customer)
+		}
 		add(&need.POs, "po", ev.PO)
 		add(&need.Shipments, "shipment", ev.Shipment)
 		po := ev.PO
@@ -281,6 +284,9 @@ func resolve(ev *event.Event, f store.Found) (store.Op, *event.Error) {
 	if err != nil {
 		return op, err
 	}
+	if ev.Type == event.OrderCreated {
+		op.Prio = f.Customers[ev.Customer]
+	}
 	return op, quantities(ev, &op, f)
 }
 
@@ -323,6 +329,8 @@ func learn(ev *event.Event, op store.Op, f store.Found) {
 		f.Sites[ev.Site] = *ev
 	case event.MasterSupplier:
 		f.Suppliers[ev.Supplier] = true
+	case event.MasterCustomer:
+		f.Customers[ev.Customer] = ev.Priority
 	case event.POCreated:
 		if _, ok := f.POs[ev.PO]; !ok {
 			f.POs[ev.PO] = op.SKUSite

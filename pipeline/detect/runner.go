@@ -250,6 +250,21 @@ func (r *Runner) siblings(ctx context.Context, p store.Position) []store.Positio
 	return out
 }
 
+// substitutes reads the positions at p's site of the SKUs its master
+// data names as substitutes. A read error leaves one out.
+func (r *Runner) substitutes(ctx context.Context, p store.Position) []store.Position {
+	var out []store.Position
+	for _, sku := range p.SKUInfo.Substitutes {
+		if sku == p.SKU {
+			continue
+		}
+		if sub, err := r.read.Position(ctx, sku+"@"+p.Site); err == nil && sub.SKUInfo != nil {
+			out = append(out, sub)
+		}
+	}
+	return out
+}
+
 // openSuppliers are the suppliers with a PO still open at the position.
 func openSuppliers(s *Situation) []string {
 	seen := map[string]bool{}
@@ -286,6 +301,7 @@ func (r *Runner) evaluate(ctx context.Context, ss string, triggers []string) (*S
 	}
 	if sit.Proj.Stockout() && sit.Proj.UnservedQty > 0 {
 		sit.Siblings = r.siblings(ctx, p)
+		sit.Substitutes = r.substitutes(ctx, p)
 	}
 	var all []alert.Candidate
 	for _, d := range r.dets {

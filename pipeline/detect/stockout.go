@@ -61,6 +61,9 @@ type Situation struct {
 	// Siblings are the same SKU's positions at other sites, read when a
 	// shortage makes a transfer worth weighing; nil otherwise.
 	Siblings []store.Position
+	// Substitutes are the positions at this site of the SKUs the master
+	// data names as substitutes, read with Siblings.
+	Substitutes []store.Position
 }
 
 // Assess judges position p as of now.
@@ -126,7 +129,79 @@ func (s *Situation) impact(revenue float64, proj inventory.Projection) (score.Re
 		d, _ := proj.TimeToImpact(s.Now)
 		tti = math.Max(0, d.Hours())
 	}
-	return s.Policy.Score.Score(score.Impact{RevenueAtRisk: revenue, TimeToImpactHours: tti, Class: s.P.SKUInfo.Class}), tti
+	conf, caveats := s.confidence(proj)
+	return s.Policy.Score.Score(score.Impact{RevenueAtRisk: revenue, TimeToImpactHours: tti, Class: s.P.SKUInfo.Class,
+		PriorityShare: s.priorityShare(), SubstituteCover: s.substituteCover(proj), Confidence: conf, Caveats: caveats}), tti
+}
+
+// priorityShare is the share of the position's demand over the demand
+// window that priority-1 customers ordered.
+func (s *Situation) priorityShare() float64 {
+	window := 28
+	if s.Policy.Demand != nil && s.Policy.Demand.WindowDays > 0 {
+		window = s.Policy.Demand.WindowDays
+	}
+	rate, days := TrailingDemand(s.P.Demand, s.Today, window)
+	if rate <= 0 || len(s.P.DemandP1) == 0 {
+		return 0
+	}
+	var p1 float64
+	for d := 1; d <= days; d++ {
+		p1 += s.P.DemandP1[s.Today.AddDate(0, 0, -d).Format(time.DateOnly)]
+	}
+	return math.Min(1, p1/(rate*float64(days)))
+}
+
+// substituteCover is the share of the shortage on proj that substitutes
+// at this site can serve: what each holds beyond its own forecast demand
+// until the shortage ends, against the units short.
+func (s *Situation) substituteCover(proj inventory.Projection) float64 {
+	if len(s.Substitutes) == 0 || !proj.Stockout() || proj.UnservedQty <= 0 {
+		return 0
+	}
+	until := proj.RecoveryDate
+	if until.IsZero() {
+		until = s.Today.AddDate(0, 0, s.Policy.HorizonDays)
+	}
+	days := math.Max(1, until.Sub(s.Today).Hours()/24)
+	var spare float64
+	for _, sub := range s.Substitutes {
+		if sub.SKUInfo == nil {
+			continue
+		}
+		own := s.Policy.Demand.Forecast(sub, s.Today, s.Policy.HorizonDays).Mean() * days
+		spare += math.Max(0, sub.OnHand-own)
+	}
+	return math.Min(1, spare/proj.UnservedQty)
+}
+
+// Staleness limits for an on-hand count: older counts make every figure
+// built on them less certain.
+const (
+	countAging = 3 * 24 * time.Hour
+	countStale = 7 * 24 * time.Hour
+)
+
+// confidence is how far the position's numbers can be trusted, and why
+// not fully: an old or missing on-hand count, or a shortage that ends on a
+// supplier's promise no carrier has confirmed.
+func (s *Situation) confidence(proj inventory.Projection) (float64, []string) {
+	conf, why := 1.0, []string(nil)
+	switch age := s.Now.Sub(s.P.SnapshotAt); {
+	case s.P.SnapshotAt.IsZero():
+		conf, why = 0.6, append(why, "no on-hand count received yet")
+	case age > countStale:
+		conf, why = 0.6, append(why, fmt.Sprintf("on-hand last counted %.0f days ago", age.Hours()/24))
+	case age > countAging:
+		conf, why = 0.8, append(why, fmt.Sprintf("on-hand last counted %.0f days ago", age.Hours()/24))
+	}
+	for _, in := range s.Inbound {
+		if in.Ref == proj.CoveredBy && in.Basis == inventory.BasisSupplierPromise {
+			conf *= 0.9
+			why = append(why, in.Ref+" that ends the shortage rests on the supplier's promise alone")
+		}
+	}
+	return conf, why
 }
 
 // A Detector judges one situation. It returns the candidates whose
@@ -173,6 +248,12 @@ func (Stockout) Detect(s *Situation) []alert.Candidate {
 	evidence["unserved_qty"] = round(proj.UnservedQty, 4)
 	evidence["covered_by"] = proj.CoveredBy
 	evidence["score_reasons"] = res.Reasons
+	if cover := s.substituteCover(proj); cover > 0 {
+		evidence["substitute_cover"] = round(cover, 4)
+	}
+	if share := s.priorityShare(); share > 0 {
+		evidence["priority1_demand_share"] = round(share, 4)
+	}
 	if !proj.RecoveryDate.IsZero() {
 		evidence["recovery_date"] = proj.RecoveryDate.Format(time.DateOnly)
 	}

@@ -220,3 +220,82 @@ func detectOne(t *testing.T, d Detector, p store.Position, now time.Time) *alert
 	t.Fatalf("%d alerts, want at most one: %+v", len(cs), cs)
 	return nil
 }
+
+// TestStockoutImpactFactors works through what substitutes, priority-1
+// customers and an old count do to the "critical within a day" example
+// ($12,500 at risk, 250 units short until day 14).
+func TestStockoutImpactFactors(t *testing.T) {
+	now := today.Add(6 * time.Hour)
+	fresh := func() store.Position {
+		p := pos(30)
+		p.SnapshotAt = now.Add(-time.Hour)
+		return p
+	}
+	// SKU2 sells 5 a day: over the 14 days until the shortage ends it needs
+	// 70 of its 195, so 125 can serve SKU1's 250 short units: half.
+	substitute := store.Position{SKUSite: "SKU2@DC1", SKU: "SKU2", Site: "DC1", OnHand: 195,
+		Demand: map[string]float64{}, SKUInfo: &event.Event{SKU: "SKU2", Class: "B", UnitPrice: event.Num(45)}}
+	for i := 1; i <= 28; i++ {
+		substitute.Demand[day(-i).Format(time.DateOnly)] = 5
+	}
+	tests := []struct {
+		name   string
+		p      store.Position
+		subs   []store.Position
+		tier   score.Tier
+		reason string
+		ev     string
+		evWant float64
+	}{
+		{name: "reference", p: fresh(), tier: score.Critical},
+		{name: "substitute covers half: actionable", p: fresh(), subs: []store.Position{substitute}, tier: score.Actionable,
+			reason: "substitutes in stock cover 50% of the shortage (revenue at risk 12,500 before them)", ev: "substitute_cover", evWant: 0.5},
+		{name: "half the demand from priority-1 customers", p: func() store.Position {
+			p := fresh()
+			p.DemandP1 = map[string]float64{}
+			for i := 1; i <= 28; i++ {
+				p.DemandP1[day(-i).Format(time.DateOnly)] = 10
+			}
+			return p
+		}(), tier: score.Critical, reason: "50% of recent demand from priority-1 customers (weight 1.25)", ev: "priority1_demand_share", evWant: 0.5},
+		{name: "count five days old", p: func() store.Position {
+			p := fresh()
+			p.SnapshotAt = now.Add(-5 * 24 * time.Hour)
+			return p
+		}(), tier: score.Critical, reason: "data confidence 0.8: on-hand last counted 5 days ago"},
+		{name: "no count at all", p: pos(30), tier: score.Critical, reason: "data confidence 0.6: no on-hand count received yet"},
+	}
+	var ref float64
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sit, err := policy().Assess(tt.p, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sit.Substitutes = tt.subs
+			cs := Stockout{}.Detect(sit)
+			if len(cs) != 1 {
+				t.Fatalf("%d alerts, want 1", len(cs))
+			}
+			c := cs[0]
+			if c.RevenueAtRisk != 12500 {
+				t.Errorf("revenue at risk %v, want the contract's 12500 whatever softens it", c.RevenueAtRisk)
+			}
+			if c.Tier != tt.tier {
+				t.Errorf("tier %s, want %s", c.Tier, tt.tier)
+			}
+			reasons, _ := c.Evidence["score_reasons"].([]string)
+			if tt.reason != "" && !strings.Contains(strings.Join(reasons, "|"), tt.reason) {
+				t.Errorf("reasons %q lack %q", reasons, tt.reason)
+			}
+			if tt.ev != "" && c.Evidence[tt.ev] != tt.evWant {
+				t.Errorf("evidence %s = %v, want %v", tt.ev, c.Evidence[tt.ev], tt.evWant)
+			}
+			if tt.name == "reference" {
+				ref = c.Score
+			} else if tt.tier == score.Critical && tt.ev == "" && c.Score >= ref {
+				t.Errorf("score %v not below the reference %v", c.Score, ref)
+			}
+		})
+	}
+}

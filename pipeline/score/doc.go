@@ -21,9 +21,22 @@
 // zero; an unknown one (NaN or +Inf) meets no time condition. Revenue that
 // is negative or not a finite number counts as zero.
 //
+// # What softens or sharpens an impact
+//
+// Demand that substitutes in stock at the same site can serve is not lost:
+// revenue at risk is scaled by the uncovered share (1 - SubstituteCover)
+// before the tiers are applied, and the alert's reasons say so. The
+// alert's own revenue_at_risk stays the contract's figure, before
+// substitutes.
+//
+// Stale or uncorroborated numbers (an old on-hand count, an inbound date
+// only the supplier vouches for) lower Confidence, which lowers the score
+// and so the rank, but never the tier: missing a real stockout because a
+// feed is late costs more than a page about one that is not.
+//
 // # Score
 //
-//	score = revenue at risk * class weight * urgency
+//	score = revenue at risk * class weight * (1 + priority weight * priority-1 share) * confidence * urgency
 //	urgency = 1 / (1 + days to impact / 7)
 //
 // The score is money, weighted: revenue at risk, scaled up for the SKU

@@ -28,6 +28,9 @@ type Policy struct {
 	// ClassWeight multiplies the score by SKU class (A, B, C); missing
 	// classes weigh 1.
 	ClassWeight map[string]float64 `yaml:"class_weight"`
+	// PriorityWeight raises the score of alerts whose demand comes from
+	// priority-1 customers: score * (1 + PriorityWeight * their share).
+	PriorityWeight float64 `yaml:"priority_weight"`
 }
 
 // classes are the SKU classes of the contract, the keys ClassWeight accepts.
@@ -35,14 +38,15 @@ var classes = []string{"A", "B", "C"}
 
 // DefaultPolicy is the policy used when the configuration sets none:
 // critical at 10,000 revenue at risk within 72 hours, actionable at 1,000
-// within 14 days, executives from 50,000, and class weights A 1.5, B 1,
-// C 0.6. Each call returns a fresh map, so callers may change it.
+// within 14 days, executives from 50,000, class weights A 1.5, B 1,
+// C 0.6, and a priority weight of 0.5. Each call returns a fresh map, so callers may change it.
 func DefaultPolicy() Policy {
 	return Policy{
 		Critical:         Threshold{MinRevenueAtRisk: 10_000, MaxTimeToImpactHours: 72},
 		Actionable:       Threshold{MinRevenueAtRisk: 1_000, MaxTimeToImpactHours: 14 * 24},
 		ExecutiveRevenue: 50_000,
 		ClassWeight:      map[string]float64{"A": 1.5, "B": 1.0, "C": 0.6},
+		PriorityWeight:   0.5,
 	}
 }
 
@@ -62,6 +66,7 @@ func (p Policy) Validate() error {
 		{"actionable.min_revenue_at_risk", p.Actionable.MinRevenueAtRisk},
 		{"actionable.max_time_to_impact_hours", p.Actionable.MaxTimeToImpactHours},
 		{"executive_revenue", p.ExecutiveRevenue},
+		{"priority_weight", p.PriorityWeight},
 	}
 	for _, n := range numbers {
 		if err := nonNegative(n.key, n.v); err != nil {

@@ -47,6 +47,18 @@ type Impact struct {
 	RevenueAtRisk     float64
 	TimeToImpactHours float64 // from detection to the start of the impact; NaN or +Inf when unknown
 	Class             string  // SKU class: A, B or C; "" when the alert has no SKU
+	// PriorityShare is the share (0 to 1) of recent demand that comes from
+	// priority-1 customers: their orders weigh more.
+	PriorityShare float64
+	// SubstituteCover is the share (0 to 1) of the unserved units that
+	// substitutes in stock at the same site can serve instead.
+	SubstituteCover float64
+	// Confidence (0 to 1) is how far the numbers can be trusted: lower when
+	// the on-hand count is old or an inbound date rests on a promise no
+	// carrier has confirmed. Zero means not assessed and counts as 1.
+	Confidence float64
+	// Caveats say why confidence is below 1, for people.
+	Caveats []string
 }
 
 // Result is the decision on one alert.
@@ -71,6 +83,16 @@ func (p Policy) Score(i Impact) Result {
 	if !(rev > 0) || math.IsInf(rev, 1) {
 		rev = 0
 	}
+	cover := clamp01(i.SubstituteCover)
+	gross := rev
+	// Demand a substitute on the shelf will serve is not lost: tiers and
+	// score weigh only what remains.
+	rev *= 1 - cover
+	share := clamp01(i.PriorityShare)
+	conf := clamp01(i.Confidence)
+	if conf == 0 {
+		conf = 1
+	}
 	hours := i.TimeToImpactHours
 	switch {
 	case math.IsNaN(hours):
@@ -78,7 +100,7 @@ func (p Policy) Score(i Impact) Result {
 	case hours < 0:
 		hours = 0
 	}
-	r := Result{Score: rev * p.weight(i.Class) * urgency(hours)}
+	r := Result{Score: rev * p.weight(i.Class) * (1 + p.PriorityWeight*share) * conf * urgency(hours)}
 
 	crit := p.Critical.check(rev, hours, Critical)
 	act := p.Actionable.check(rev, hours, Actionable)
@@ -107,8 +129,31 @@ func (p Policy) Score(i Impact) Result {
 	if i.Class != "" {
 		r.Reasons = append(r.Reasons, fmt.Sprintf("class %s weight %s", i.Class, strconv.FormatFloat(p.weight(i.Class), 'f', -1, 64)))
 	}
+	if cover > 0 {
+		r.Reasons = append(r.Reasons, fmt.Sprintf("substitutes in stock cover %s of the shortage (revenue at risk %s before them)", pct(cover), amount(gross)))
+	}
+	if share > 0 && p.PriorityWeight > 0 {
+		r.Reasons = append(r.Reasons, fmt.Sprintf("%s of recent demand from priority-1 customers (weight %s)", pct(share), num(1+p.PriorityWeight*share)))
+	}
+	if conf < 1 {
+		r.Reasons = append(r.Reasons, fmt.Sprintf("data confidence %s: %s", num(math.Round(conf*100)/100), strings.Join(i.Caveats, "; ")))
+	}
 	return r
 }
+
+// clamp01 limits v to [0, 1]; NaN counts as 0.
+func clamp01(v float64) float64 {
+	switch {
+	case !(v > 0):
+		return 0
+	case v > 1:
+		return 1
+	}
+	return v
+}
+
+// pct formats a share as a whole percentage.
+func pct(v float64) string { return strconv.FormatFloat(math.Round(v*100), 'f', 0, 64) + "%" }
 
 // urgency discounts impact by its distance in days, hyperbolically with a
 // one-week half-life: 1 now, 1/2 in a week, 0 when unknown.

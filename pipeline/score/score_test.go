@@ -231,3 +231,54 @@ func TestAmount(t *testing.T) {
 		}
 	}
 }
+
+// TestScoreFactors checks what substitutes, customer priority and data
+// confidence do: substitutes lower the revenue the tiers see, priority
+// raises the score, confidence lowers the score but never the tier.
+func TestScoreFactors(t *testing.T) {
+	p := DefaultPolicy()
+	base := Impact{RevenueAtRisk: 20_000, TimeToImpactHours: 24, Class: "B"}
+	ref := p.Score(base)
+	if ref.Tier != Critical {
+		t.Fatalf("reference tier %s, want critical", ref.Tier)
+	}
+	tests := []struct {
+		name   string
+		change func(i *Impact)
+		tier   Tier
+		score  float64 // as a multiple of the reference score
+		reason string
+	}{
+		{"half covered by substitutes stays critical", func(i *Impact) { i.SubstituteCover = 0.5 }, Critical, 0.5,
+			"substitutes in stock cover 50% of the shortage (revenue at risk 20,000 before them)"},
+		{"mostly covered drops to actionable", func(i *Impact) { i.SubstituteCover = 0.6 }, Actionable, 0.4,
+			"substitutes in stock cover 60% of the shortage (revenue at risk 20,000 before them)"},
+		{"fully covered is info", func(i *Impact) { i.SubstituteCover = 1 }, Info, 0, ""},
+		{"cover above 1 counts as 1", func(i *Impact) { i.SubstituteCover = 7 }, Info, 0, ""},
+		{"all demand from priority-1 customers", func(i *Impact) { i.PriorityShare = 1 }, Critical, 1.5,
+			"100% of recent demand from priority-1 customers (weight 1.5)"},
+		{"a fifth from priority-1 customers", func(i *Impact) { i.PriorityShare = 0.2 }, Critical, 1.1,
+			"20% of recent demand from priority-1 customers (weight 1.1)"},
+		{"stale count lowers the score, not the tier", func(i *Impact) {
+			i.Confidence, i.Caveats = 0.7, []string{"on-hand counted 5 days ago"}
+		}, Critical, 0.7, "data confidence 0.7: on-hand counted 5 days ago"},
+		{"zero confidence means not assessed", func(i *Impact) { i.Confidence = 0 }, Critical, 1, ""},
+		{"NaN share counts as zero", func(i *Impact) { i.PriorityShare = math.NaN() }, Critical, 1, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			i := base
+			tt.change(&i)
+			got := p.Score(i)
+			if got.Tier != tt.tier {
+				t.Errorf("tier %s, want %s (reasons %q)", got.Tier, tt.tier, got.Reasons)
+			}
+			if want := ref.Score * tt.score; math.Abs(got.Score-want) > 1e-9*ref.Score {
+				t.Errorf("score %g, want %g", got.Score, want)
+			}
+			if tt.reason != "" && !slices.Contains(got.Reasons, tt.reason) {
+				t.Errorf("reasons %q lack %q", got.Reasons, tt.reason)
+			}
+		})
+	}
+}

@@ -87,6 +87,8 @@ local function apply(k, seen, id, typ, t, day, a)
     end
   elseif typ == 'order.created' then
     redis.call('HINCRBYFLOAT', demand, day, a.qty)
+    -- Priority-1 customers' share of demand weighs in the impact score.
+    if a.prio == '1' then redis.call('HINCRBYFLOAT', demand, 'p1|' .. day, a.qty) end
   elseif typ == 'order.shipped' then
     delta(pos, deltas, snap, id, t, -tonumber(a.qty))
     redis.call('HINCRBYFLOAT', shipped, day, a.qty)
