@@ -96,7 +96,7 @@ func New(ctx context.Context, opt Options) (*App, error) {
 	}, []string{"kind", "tier", "change"})
 	a.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "qm_decision_latency_seconds",
-		Help:    "Time from an alert's first detection to its acknowledgement, and to its resolution (recovery, by auto or people).",
+		Help:    "Decision latency by stage: detection (newest event behind an alert to the alert), acknowledgement, mitigation (to an approved action) and recovery (to resolution, by auto or people), from first detection.",
 		Buckets: prometheus.ExponentialBuckets(60, 2, 14), // 1 minute to about 11 days
 	}, []string{"stage", "resolved_by"})
 	reg.MustRegister(a.alerts, a.latency)
@@ -176,11 +176,22 @@ func (a *App) notify(_ context.Context, al alert.Alert) {
 	a.alerts.WithLabelValues(al.Kind, string(al.Tier), string(al.Change)).Inc()
 	since := al.DetectedAt.Sub(al.FirstDetectedAt).Seconds()
 	switch al.Change {
+	case alert.Raised:
+		if al.SignalAt != nil {
+			a.latency.WithLabelValues("detection", "").Observe(al.FirstDetectedAt.Sub(*al.SignalAt).Seconds())
+		}
 	case alert.Acknowledge:
 		a.latency.WithLabelValues("acknowledgement", "").Observe(since)
+	case alert.Proposed:
+		// Observed once: on the revision that set MitigatedAt.
+		if m := al.MitigatedAt; m != nil && m.Equal(al.DetectedAt) {
+			a.latency.WithLabelValues("mitigation", "").Observe(m.Sub(al.FirstDetectedAt).Seconds())
+		}
 	case alert.ResolvedChg:
+		// The share resolved automatically is the "auto" share of the
+		// recovery observations.
 		by := "auto"
-		if al.AcknowledgedBy != "" {
+		if al.AcknowledgedBy != "" || al.MitigatedAt != nil {
 			by = "people"
 		}
 		a.latency.WithLabelValues("recovery", by).Observe(since)

@@ -247,7 +247,7 @@ func TestEndToEnd(t *testing.T) {
 			t.Errorf("GET %s = %d %s", path, resp.StatusCode, b)
 		}
 		if path == "/metrics" {
-			for _, m := range []string{"qm_events_consumed_total", `qm_events_quarantined_total{reason="unknown_sku"} 1`, "qm_event_processing_latency_seconds_bucket", "qm_consumer_lag", "qm_alert_changes_total", `qm_decision_latency_seconds_count{resolved_by="people",stage="recovery"} 1`, `qm_decision_latency_seconds_count{resolved_by="",stage="acknowledgement"} 1`, "qm_notifications_total"} {
+			for _, m := range []string{"qm_events_consumed_total", `qm_events_quarantined_total{reason="unknown_sku"} 1`, "qm_event_processing_latency_seconds_bucket", "qm_consumer_lag", "qm_alert_changes_total", `qm_decision_latency_seconds_count{resolved_by="people",stage="recovery"} 1`, `qm_decision_latency_seconds_count{resolved_by="",stage="acknowledgement"} 1`, `qm_decision_latency_seconds_count{resolved_by="",stage="detection"} 1`, "qm_notifications_total"} {
 				if !strings.Contains(string(b), m) {
 					t.Errorf("/metrics lacks %s", m)
 				}

@@ -77,6 +77,14 @@ type Alert struct {
 	DetectedAt      time.Time         `json:"detected_at"`       // when this revision's condition was observed
 	FirstDetectedAt time.Time         `json:"first_detected_at"` // when the episode began
 	ResolvedAt      *time.Time        `json:"resolved_at,omitempty"`
+	// SignalAt is the event time of the newest validated event behind the
+	// episode when it was raised: detection latency runs from it to
+	// FirstDetectedAt.
+	SignalAt *time.Time `json:"signal_at,omitempty"`
+	// AcknowledgedAt and MitigatedAt are when a person acknowledged the
+	// episode and when an action for it was approved, for decision latency.
+	AcknowledgedAt *time.Time `json:"acknowledged_at,omitempty"`
+	MitigatedAt    *time.Time `json:"mitigated_at,omitempty"`
 	AcknowledgedBy  string            `json:"acknowledged_by,omitempty"`
 	Note            string            `json:"note,omitempty"` // the acknowledgement's note; partner or user text, untrusted
 	SnoozedUntil    *time.Time        `json:"snoozed_until,omitempty"`
@@ -154,6 +162,7 @@ type Candidate struct {
 	DaysOfSupply      *float64
 	Planned           *Planned
 	Triggers          []string
+	SignalAt          time.Time // event time of the newest event behind it; zero when unknown
 }
 
 // Fingerprint identifies a condition: the same kind at the same place is

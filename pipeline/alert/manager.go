@@ -78,6 +78,10 @@ func (m *Manager) Fire(ctx context.Context, c Candidate) (*Alert, error) {
 			}
 			next.State, next.Change, next.FirstDetectedAt = Firing, Raised, now
 			next.ID = ID(fp, next.Episode)
+			if !c.SignalAt.IsZero() {
+				at := c.SignalAt.UTC()
+				next.SignalAt = &at
+			}
 			return &next
 		}
 		if cur.EscalationLevel > 0 {
@@ -95,6 +99,7 @@ func (m *Manager) Fire(ctx context.Context, c Candidate) (*Alert, error) {
 		next.State, next.AcknowledgedBy, next.Change = cur.State, cur.AcknowledgedBy, chg
 		next.Note, next.Assignee, next.SnoozedUntil = cur.Note, cur.Assignee, cur.SnoozedUntil
 		next.EscalationLevel, next.Owner = cur.EscalationLevel, c.Owner
+		next.SignalAt, next.AcknowledgedAt, next.MitigatedAt = cur.SignalAt, cur.AcknowledgedAt, cur.MitigatedAt
 		if cur.Proposal != nil && next.ActionKey == cur.ActionKey {
 			// The proposal answers this action; a new action needs a new one.
 			next.Proposal = cur.Proposal
@@ -103,7 +108,7 @@ func (m *Manager) Fire(ctx context.Context, c Candidate) (*Alert, error) {
 		case chg == Escalated && (cur.State == Acknowledged || cur.State == Snoozed):
 			// A risk that grew after it was acknowledged or snoozed needs
 			// eyes again: the snooze ends early.
-			next.State, next.AcknowledgedBy, next.SnoozedUntil = Firing, "", nil
+			next.State, next.AcknowledgedBy, next.SnoozedUntil, next.AcknowledgedAt = Firing, "", nil, nil
 		case snoozeOver:
 			next.State, next.SnoozedUntil = Firing, nil
 		}
@@ -151,11 +156,12 @@ func (m *Manager) Clear(ctx context.Context, fp string, triggers []string) (*Ale
 // optional note. An acknowledgement of an older episode or a resolved
 // alert changes nothing.
 func (m *Manager) Acknowledge(ctx context.Context, id, who, note string, triggers []string) (*Alert, error) {
-	return m.act(ctx, id, triggers, func(cur *Alert) bool {
+	return m.act(ctx, id, triggers, func(cur *Alert, now time.Time) bool {
 		if cur.State == Acknowledged {
 			return false
 		}
 		cur.State, cur.Change, cur.AcknowledgedBy, cur.Note, cur.SnoozedUntil = Acknowledged, Acknowledge, who, note, nil
+		cur.AcknowledgedAt = &now
 		return true
 	})
 }
@@ -164,7 +170,7 @@ func (m *Manager) Acknowledge(ctx context.Context, id, who, note string, trigger
 // pages nobody. The snooze ends early when the alert escalates.
 func (m *Manager) Snooze(ctx context.Context, id, who string, d time.Duration) (*Alert, error) {
 	until := m.now().UTC().Add(d)
-	return m.act(ctx, id, nil, func(cur *Alert) bool {
+	return m.act(ctx, id, nil, func(cur *Alert, now time.Time) bool {
 		cur.State, cur.Change, cur.SnoozedUntil = Snoozed, SnoozedChg, &until
 		cur.Note = "snoozed by " + who + " for " + d.String()
 		return true
@@ -173,7 +179,7 @@ func (m *Manager) Snooze(ctx context.Context, id, who string, d time.Duration) (
 
 // Assign gives the alert episode id to assignee.
 func (m *Manager) Assign(ctx context.Context, id, assignee string) (*Alert, error) {
-	return m.act(ctx, id, nil, func(cur *Alert) bool {
+	return m.act(ctx, id, nil, func(cur *Alert, now time.Time) bool {
 		if cur.Assignee == assignee {
 			return false
 		}
@@ -252,18 +258,21 @@ func (m *Manager) Get(ctx context.Context, id string) (*Alert, error) {
 // SetProposal shows on alert id the state of the proposal made of its
 // action.
 func (m *Manager) SetProposal(ctx context.Context, id string, p ProposalRef) (*Alert, error) {
-	return m.act(ctx, id, nil, func(cur *Alert) bool {
+	return m.act(ctx, id, nil, func(cur *Alert, now time.Time) bool {
 		if cur.Proposal != nil && cur.Proposal.ID == p.ID && cur.Proposal.State == p.State && len(cur.Proposal.Approvers) == len(p.Approvers) {
 			return false
 		}
 		cur.Proposal, cur.Change = &p, Proposed
+		if cur.MitigatedAt == nil && (p.State == "approved" || p.State == "executed") {
+			cur.MitigatedAt = &now
+		}
 		return true
 	})
 }
 
 // act applies a person's change to the open episode id; change reports
 // whether anything changed.
-func (m *Manager) act(ctx context.Context, id string, triggers []string, change func(next *Alert) bool) (*Alert, error) {
+func (m *Manager) act(ctx context.Context, id string, triggers []string, change func(next *Alert, now time.Time) bool) (*Alert, error) {
 	fp, episode, err := ParseID(id)
 	if err != nil {
 		return nil, err
@@ -273,10 +282,11 @@ func (m *Manager) act(ctx context.Context, id string, triggers []string, change 
 			return nil
 		}
 		next := *cur
-		if !change(&next) {
+		now := m.now().UTC()
+		if !change(&next, now) {
 			return nil
 		}
-		next.DetectedAt = m.now().UTC()
+		next.DetectedAt = now
 		next.TriggerEventIDs = nonNil(triggers)
 		return &next
 	})

@@ -289,3 +289,48 @@ func TestReview(t *testing.T) {
 		t.Errorf("an acknowledged alert was %s", got.Change)
 	}
 }
+
+// TestDecisionTimes checks the times decision latency is measured from:
+// the signal behind a raise, the acknowledgement and the first approved
+// action, each kept across later revisions of the episode.
+func TestDecisionTimes(t *testing.T) {
+	st := newStore(t)
+	ctx := context.Background()
+	now := t0
+	m := alert.NewManager(st, func() time.Time { return now }, func(context.Context, alert.Alert) {})
+	c := candidate(score.Actionable, 3000, "2026-12-02")
+	c.SignalAt = t0.Add(-90 * time.Second)
+	a, err := m.Fire(ctx, c)
+	if err != nil || a == nil {
+		t.Fatalf("raise: %v %v", a, err)
+	}
+	if a.SignalAt == nil || !a.SignalAt.Equal(c.SignalAt) {
+		t.Errorf("signal at %v, want %v", a.SignalAt, c.SignalAt)
+	}
+	now = t0.Add(10 * time.Minute)
+	if a, err = m.Acknowledge(ctx, a.ID, "ana", "", nil); err != nil || a.AcknowledgedAt == nil || !a.AcknowledgedAt.Equal(now) {
+		t.Fatalf("acknowledged at %v (%v), want %v", a, err, now)
+	}
+	now = t0.Add(30 * time.Minute)
+	a, err = m.SetProposal(ctx, a.ID, alert.ProposalRef{ID: "p1", State: "open", By: "ana", Needed: 1})
+	if err != nil || a.MitigatedAt != nil {
+		t.Fatalf("an open proposal mitigates nothing: %v %v", a, err)
+	}
+	now = t0.Add(45 * time.Minute)
+	a, err = m.SetProposal(ctx, a.ID, alert.ProposalRef{ID: "p1", State: "approved", By: "ana", Needed: 1, Approvers: []string{"bo"}})
+	if err != nil || a.MitigatedAt == nil || !a.MitigatedAt.Equal(now) || !a.DetectedAt.Equal(now) {
+		t.Fatalf("mitigated at %v (%v), want %v", a, err, now)
+	}
+	now = t0.Add(time.Hour)
+	a, err = m.SetProposal(ctx, a.ID, alert.ProposalRef{ID: "p1", State: "executed", By: "ana", Needed: 1, Approvers: []string{"bo"}})
+	if err != nil || !a.MitigatedAt.Equal(t0.Add(45*time.Minute)) {
+		t.Fatalf("execution moved mitigation: %v %v", a.MitigatedAt, err)
+	}
+	c.RevenueAtRisk = 9000
+	if a, err = m.Fire(ctx, c); err != nil || a == nil {
+		t.Fatalf("update: %v %v", a, err)
+	}
+	if a.SignalAt == nil || a.AcknowledgedAt == nil || a.MitigatedAt == nil {
+		t.Errorf("an update dropped a decision time: signal %v ack %v mitigated %v", a.SignalAt, a.AcknowledgedAt, a.MitigatedAt)
+	}
+}

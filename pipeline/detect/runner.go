@@ -308,6 +308,7 @@ func (r *Runner) evaluate(ctx context.Context, ss string, triggers []string) (*S
 		raised := map[string]bool{}
 		for _, c := range d.Detect(sit) {
 			c.Triggers = triggers
+			c.SignalAt = p.LastEventAt
 			all = append(all, c)
 			raised[c.Kind] = true
 			if _, err := r.mgr.Fire(ctx, c); err != nil {
