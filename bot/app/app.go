@@ -113,7 +113,7 @@ func New(ctx context.Context, opt Options) (*App, error) {
 	})
 	pol := DetectPolicy(cfg)
 	a.people = &interact.Handler{Alerts: mgr, Roles: cfg.Roles, Audit: auditLog, Book: a.book, Status: a.status(pol)}
-	mgr.For = time.Duration(cfg.Alerts.For)
+	mgr.For, mgr.GroupWait = time.Duration(cfg.Alerts.For), time.Duration(cfg.Alerts.GroupWait)
 	detectors := []detect.Detector{detect.Stockout{}, detect.Late{}, detect.Anomaly{}}
 	metrics := consume.NewMetrics(reg)
 	a.consumer = consume.NewConsumer(st, consume.Config{
@@ -128,6 +128,7 @@ func New(ctx context.Context, opt Options) (*App, error) {
 		chain[i] = alert.Step{After: time.Duration(s.After), Owner: s.Owner}
 	}
 	a.runner.SitesOf = st.SitesOf
+	a.runner.GroupWait = mgr.GroupWait
 	a.runner.Review = func(ctx context.Context) error {
 		cur, err := st.CurrentAlerts(ctx)
 		if err != nil {

@@ -56,6 +56,9 @@ type Alerts struct {
 	// For is how long a new condition must hold before its alert fires, so
 	// that one noisy event pages nobody; 0 fires at once.
 	For Duration `yaml:"for"`
+	// GroupWait holds a new per-position alert that a supplier-wide alert
+	// may group at least this long, so the group reaches chat first.
+	GroupWait Duration `yaml:"group_wait"`
 	// RepeatInterval re-sends a critical alert nobody has acknowledged;
 	// 0 never does.
 	RepeatInterval Duration `yaml:"repeat_interval"`
@@ -75,6 +78,8 @@ func (a Alerts) Validate() error {
 	switch {
 	case a.For < 0:
 		return errorf("for", "%s, want 0 or more", a.For)
+	case a.GroupWait < 0:
+		return errorf("group_wait", "%s, want 0 or more", a.GroupWait)
 	case a.RepeatInterval < 0:
 		return errorf("repeat_interval", "%s, want 0 (never) or more", a.RepeatInterval)
 	}
@@ -241,7 +246,7 @@ func Default() Config {
 			ServiceLevel:        map[string]float64{"A": 0.98, "B": 0.95, "C": 0.90},
 			SweepInterval:       Duration(5 * time.Minute),
 		},
-		Alerts: Alerts{RepeatInterval: Duration(4 * time.Hour), Escalation: []EscalationStep{}},
+		Alerts: Alerts{GroupWait: Duration(time.Minute), RepeatInterval: Duration(4 * time.Hour), Escalation: []EscalationStep{}},
 		Approvals: Approvals{
 			Approvers: map[string][]string{
 				"expedite": {"buyer", "finance", "admin"}, "transfer": {"planner", "buyer", "admin"},

@@ -101,6 +101,9 @@ func runBot(ctx context.Context, g *globals, o botOptions) error {
 		// The demo re-evaluates often: simulated time runs fast.
 		cfg.Stock.SweepInterval = config.Duration(5 * time.Second)
 		cfg.Ingest.Block = config.Duration(200 * time.Millisecond)
+		// Alerts are held on the simulated clock: two sweeps' worth, so a
+		// supplier's group is raised before its members are due.
+		cfg.Alerts.GroupWait = config.Duration(time.Duration(2 * 5 * o.speed * float64(time.Second)))
 		producer = &app.Producer{Sim: s, Clock: clock, Speed: o.speed}
 	}
 	notifiers, err := chatNotifiers(env, log)

@@ -165,6 +165,12 @@ type Candidate struct {
 	SignalAt          time.Time // event time of the newest event behind it; zero when unknown
 }
 
+// Groupable reports whether a group alert may stand for c: a position's
+// supplier_slip, which a supplier-wide supplier_slip groups.
+func (c Candidate) Groupable() bool {
+	return c.Kind == KindSupplierSlip && c.Site != "" && c.Labels["supplier"] != ""
+}
+
 // Fingerprint identifies a condition: the same kind at the same place is
 // the same alert across revisions, restarts and replicas. Alerts about a
 // supplier rather than a position name it in more; positions' alerts pass

@@ -40,6 +40,12 @@ type Manager struct {
 	// waits the alert is pending and nothing is written to the stream.
 	// Zero fires at once. Setting it needs a store that is a PendingStore.
 	For time.Duration
+	// GroupWait holds a new alert that a group alert may stand for (see
+	// Candidate.Groupable) at least this long, as Alertmanager's
+	// group_wait does: the sweep that raises the group gets the time to
+	// do so before the first member reaches chat, where the group then
+	// mutes it. Needs a PendingStore, like For.
+	GroupWait time.Duration
 }
 
 // NewManager returns a Manager. now is the detection clock.
@@ -69,7 +75,11 @@ func (m *Manager) Fire(ctx context.Context, c Candidate) (*Alert, error) {
 			Evidence: c.Evidence, StockoutDate: c.StockoutDate, DaysOfSupply: c.DaysOfSupply, Planned: c.Planned, Labels: c.Labels,
 		}
 		if cur == nil || cur.State == Resolved {
-			if !m.held(ctx, fp, now) {
+			wait := m.For
+			if c.Groupable() {
+				wait = max(wait, m.GroupWait)
+			}
+			if !m.held(ctx, fp, now, wait) {
 				return nil
 			}
 			next.Episode = 1
@@ -116,15 +126,15 @@ func (m *Manager) Fire(ctx context.Context, c Candidate) (*Alert, error) {
 	})
 }
 
-// held reports whether a new condition has held for m.For. A store error
+// held reports whether a new condition has held for wait. A store error
 // errs on the side of firing: a page too early beats a page lost.
-func (m *Manager) held(ctx context.Context, fp string, now time.Time) bool {
+func (m *Manager) held(ctx context.Context, fp string, now time.Time, wait time.Duration) bool {
 	ps, ok := m.st.(PendingStore)
-	if m.For <= 0 || !ok {
+	if wait <= 0 || !ok {
 		return true
 	}
 	first, err := ps.PendingSince(ctx, fp, now)
-	if err != nil || now.Sub(first) >= m.For {
+	if err != nil || now.Sub(first) >= wait {
 		ps.ClearPending(ctx, fp)
 		return true
 	}
@@ -134,7 +144,7 @@ func (m *Manager) held(ctx context.Context, fp string, now time.Time) bool {
 // Clear records that the condition of fingerprint fp no longer holds,
 // resolving the alert if it is open. triggers are the events that cleared it.
 func (m *Manager) Clear(ctx context.Context, fp string, triggers []string) (*Alert, error) {
-	if ps, ok := m.st.(PendingStore); ok && m.For > 0 {
+	if ps, ok := m.st.(PendingStore); ok && (m.For > 0 || m.GroupWait > 0) {
 		if err := ps.ClearPending(ctx, fp); err != nil {
 			return nil, err
 		}

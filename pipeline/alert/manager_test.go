@@ -334,3 +334,39 @@ func TestDecisionTimes(t *testing.T) {
 		t.Errorf("an update dropped a decision time: signal %v ack %v mitigated %v", a.SignalAt, a.AcknowledgedAt, a.MitigatedAt)
 	}
 }
+
+// TestGroupWait checks that only alerts a group may stand for wait for
+// the group: a position's supplier_slip waits, the supplier-wide one and a
+// stockout do not.
+func TestGroupWait(t *testing.T) {
+	st := newStore(t)
+	ctx := context.Background()
+	now := t0
+	m := alert.NewManager(st, func() time.Time { return now }, nil)
+	m.GroupWait = time.Minute
+	member := alert.Candidate{Kind: alert.KindSupplierSlip, SKU: "SKU1", Site: "DC1", Tier: score.Actionable,
+		Labels: map[string]string{"supplier": "SUP1"}, ActionKey: "supplier_slip PO1"}
+	group := alert.Candidate{Kind: alert.KindSupplierSlip, Supplier: "SUP1", Tier: score.Actionable, ActionKey: "supplier_slip SUP1"}
+	stockout := candidate(score.Critical, 30000, "2026-11-28")
+	for _, tt := range []struct {
+		name  string
+		c     alert.Candidate
+		at    time.Duration
+		fires bool
+	}{
+		{"member waits", member, 0, false},
+		{"group fires at once", group, 0, true},
+		{"stockout fires at once", stockout, 0, true},
+		{"member still waiting", member, 59 * time.Second, false},
+		{"member after the wait", member, time.Minute, true},
+	} {
+		now = t0.Add(tt.at)
+		a, err := m.Fire(ctx, tt.c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (a != nil) != tt.fires {
+			t.Errorf("%s: fired %v, want %v", tt.name, a != nil, tt.fires)
+		}
+	}
+}

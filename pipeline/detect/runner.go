@@ -4,6 +4,7 @@ import (
 	"context"
 	"github.com/quartermaster-ops/quartermaster/pipeline/kpi"
 	"log/slog"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -35,6 +36,10 @@ type Runner struct {
 	Review func(ctx context.Context) error
 	// SitesOf, when set, lists the sites of a SKU, for transfers.
 	SitesOf func(ctx context.Context, sku string) ([]string, error)
+	// GroupWait is the alert manager's group wait: when an evaluation
+	// raises an alert a group may stand for, a sweep (which raises the
+	// groups) runs after half of it, or at the next tick if sooner.
+	GroupWait time.Duration
 
 	mu    sync.Mutex
 	dirty map[string][]string
@@ -90,10 +95,16 @@ func (r *Runner) Run(ctx context.Context) error {
 	// after the backlog drains.
 	poll := time.NewTicker(100 * time.Millisecond)
 	defer poll.Stop()
+	var early <-chan time.Time // an early sweep for groups, when due
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-early:
+			early = nil
+			if r.ready() {
+				r.Sweep(ctx)
+			}
 		case <-poll.C:
 			r.mu.Lock()
 			n := len(r.dirty)
@@ -121,7 +132,10 @@ func (r *Runner) Run(ctx context.Context) error {
 				if ctx.Err() != nil {
 					return nil
 				}
-				r.Evaluate(ctx, ss, batch[ss])
+				_, raised := r.evaluate(ctx, ss, batch[ss])
+				if early == nil && r.GroupWait > 0 && slices.ContainsFunc(raised, alert.Candidate.Groupable) {
+					early = time.After(min(r.GroupWait/2, r.sweep))
+				}
 			}
 		case <-t.C:
 			if r.ready() {
