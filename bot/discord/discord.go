@@ -51,6 +51,18 @@ type mention struct {
 	roleID string
 }
 
+// allowed lets a message ping exactly this user or role and parse nothing
+// from its text.
+func (m mention) allowed() *discordgo.MessageAllowedMentions {
+	a := noMentions()
+	if m.userID != "" {
+		a.Users = []string{m.userID}
+	} else {
+		a.Roles = []string{m.roleID}
+	}
+	return a
+}
+
 // Option configures a Notifier.
 type Option func(*options)
 
@@ -206,9 +218,15 @@ func (n *Notifier) update(ctx context.Context, a alert.Alert, r *renderer, ref n
 	// The edit above is idempotent, so a failed reply is reported as is:
 	// a retry re-applies the edit and posts the reply once.
 	_, err = call(ctx, n, "reply in thread "+ref.Thread, func(opts ...discordgo.RequestOption) (*discordgo.Message, error) {
+		content, allowed := r.changeLine(), noMentions()
+		if m, ok := n.mentions[a.Owner]; ok && a.Pages() {
+			// Edits notify no one: an escalation or a repeat pages its
+			// owner here, and only that owner.
+			content, allowed = r.cut("thread reply", m.text+" "+content, maxContent), m.allowed()
+		}
 		return n.session.ChannelMessageSendComplex(ref.Thread, &discordgo.MessageSend{
-			Content:         r.changeLine(),
-			AllowedMentions: noMentions(),
+			Content:         content,
+			AllowedMentions: allowed,
 		}, opts...)
 	})
 	return ref, err

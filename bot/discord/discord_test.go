@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -395,22 +396,45 @@ func TestNotifyEditsMessageAndRepliesInThread(t *testing.T) {
 	}
 }
 
+// TestNotifyUpdateLine checks the thread reply of a change: one line, and
+// a ping for exactly the owner only when the change pages (an escalation
+// or a repeat of a firing critical alert), since edits notify no one.
 func TestNotifyUpdateLine(t *testing.T) {
-	f := newFakeDiscord(t)
-	n, _ := newNotifier(t, f)
-	a := stockout()
-	a.Change, a.Revision = alert.Escalated, 2
-	if _, err := n.Notify(context.Background(), "C1", a, &notify.Ref{Channel: "C1", Message: "M1", Thread: "T1"}); err != nil {
-		t.Fatalf("Notify: %v", err)
-	}
-	reqs := f.got()
-	got := decode(t, reqs[len(reqs)-1].Body).Content
-	want := "Revision 2: escalated to critical · CRITICAL · stockout 2026-11-29 (in 39h) · $43,401 at risk · expedite SHP-7 (400 EA) from DC-WEST · owner planner-east"
-	if got != want {
-		t.Errorf("thread reply =\n%q\nwant\n%q", got, want)
-	}
-	if strings.Contains(got, "\n") {
-		t.Errorf("thread reply spans lines: %q", got)
+	line := "Revision 2: %s · CRITICAL · stockout 2026-11-29 (in 39h) · $43,401 at risk · expedite SHP-7 (400 EA) from DC-WEST · owner planner-east"
+	for _, tt := range []struct {
+		change alert.Change
+		want   string
+		pings  bool
+	}{
+		{alert.Escalated, "<@111> " + fmt.Sprintf(line, "escalated to critical"), true},
+		{alert.Repeated, "<@111> " + fmt.Sprintf(line, "repeated"), true},
+		{alert.Updated, fmt.Sprintf(line, "updated"), false},
+	} {
+		t.Run(string(tt.change), func(t *testing.T) {
+			f := newFakeDiscord(t)
+			n, _ := newNotifier(t, f)
+			a := stockout()
+			a.Change, a.Revision = tt.change, 2
+			if _, err := n.Notify(context.Background(), "C1", a, &notify.Ref{Channel: "C1", Message: "M1", Thread: "T1"}); err != nil {
+				t.Fatalf("Notify: %v", err)
+			}
+			reqs := f.got()
+			reply := decode(t, reqs[len(reqs)-1].Body)
+			if reply.Content != tt.want {
+				t.Errorf("thread reply =\n%q\nwant\n%q", reply.Content, tt.want)
+			}
+			if strings.Contains(reply.Content, "\n") {
+				t.Errorf("thread reply spans lines: %q", reply.Content)
+			}
+			wantNoParse(t, reply)
+			var users []string
+			if reply.AllowedMentions != nil {
+				users = reply.AllowedMentions.Users
+			}
+			if pinged := slices.Equal(users, []string{"111"}); pinged != tt.pings {
+				t.Errorf("allowed users %v, want a ping for 111: %v", users, tt.pings)
+			}
+		})
 	}
 }
 

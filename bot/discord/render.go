@@ -241,11 +241,7 @@ func (r *renderer) content(mentions map[string]mention) (string, *discordgo.Mess
 	if !ok {
 		return "", allowed
 	}
-	if m.userID != "" {
-		allowed.Users = []string{m.userID}
-	} else {
-		allowed.Roles = []string{m.roleID}
-	}
+	allowed = m.allowed()
 	// The mention leads and is short, so a cut never breaks it.
 	return r.cut("content", m.text+" "+r.title(), maxContent), allowed
 }

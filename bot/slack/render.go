@@ -286,8 +286,9 @@ func (n *Notifier) owner(a alert.Alert) string {
 }
 
 // replyText says in one line what a revision changed, for the thread. It
-// never mentions anyone: a thread reply that paged people on every update
-// would teach them to mute the channel.
+// mentions no one: a thread reply that paged people on every update would
+// teach them to mute the channel. Notify adds the owner's mention to the
+// few that page (alert.Alert.Pages).
 func replyText(a alert.Alert, was *shown, now time.Time) string {
 	switch {
 	case a.State == alert.Resolved:
@@ -315,6 +316,8 @@ func replyText(a alert.Alert, was *shown, now time.Time) string {
 		lead = "De-escalated to " + string(a.Tier)
 	case alert.Raised:
 		lead = "Raised again as " + string(a.Tier)
+	case alert.Repeated:
+		lead = "Still firing, unacknowledged"
 	default:
 		lead = "Updated"
 	}

@@ -187,7 +187,11 @@ func (n *Notifier) Notify(ctx context.Context, channel string, a alert.Alert, pr
 	if thread == "" {
 		thread = prev.Message
 	}
-	reply := n.truncate(a.ID, "thread reply", replyText(a, n.previous(*prev), now), maxTextChars)
+	reply := replyText(a, n.previous(*prev), now)
+	if m, ok := n.mentions[a.Owner]; ok && a.Pages() {
+		reply = m + " " + reply // the mention leads, so a cut never breaks it
+	}
+	reply = n.truncate(a.ID, "thread reply", reply, maxTextChars)
 	if _, _, err := n.api.PostMessageContext(ctx, ch,
 		slackapi.MsgOptionTS(thread),
 		slackapi.MsgOptionText(reply, false),

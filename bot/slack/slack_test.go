@@ -302,7 +302,9 @@ func TestNotifyEditsAndReplies(t *testing.T) {
 		t.Errorf("reply = %s channel=%q thread_ts=%q, want chat.postMessage in thread %s",
 			reply.Method, reply.Form.Get("channel"), reply.Form.Get("thread_ts"), ref.Thread)
 	}
-	want := "Escalated to critical: revenue at risk $12,400 (was $3,100), stockout 2026-12-01"
+	// An escalation of a firing critical alert pages its owner: edits
+	// notify no one, so the reply carries the mention.
+	want := "<!subteam^S0PLANNERS> Escalated to critical: revenue at risk $12,400 (was $3,100), stockout 2026-12-01"
 	if got := reply.Form.Get("text"); got != want {
 		t.Errorf("reply text = %q, want %q", got, want)
 	}
@@ -312,7 +314,9 @@ func TestNotifyEditsAndReplies(t *testing.T) {
 }
 
 // TestThreadRepliesMentionNoOne checks every kind of change: the parent
-// message pages the owner once, replies never do.
+// message pages the owner once, replies never do, except the owner's own
+// mention when a firing critical alert escalates or repeats (and never a
+// broadcast, whatever partner text says).
 func TestThreadRepliesMentionNoOne(t *testing.T) {
 	prev := &notify.Ref{Channel: "C0SUPPLY", Message: "1764234600.000001", Thread: "1764234600.000001"}
 	escalated := criticalStockout()
@@ -320,11 +324,17 @@ func TestThreadRepliesMentionNoOne(t *testing.T) {
 	escalated.RecommendedAction = "Call <!channel> and @here now"
 	ack := acknowledgedSlip()
 	ack.Tier, ack.Owner, ack.AcknowledgedBy = score.Critical, "planner-mro", "<@U0SOMEONE>"
+	repeated := criticalStockout()
+	repeated.Change = alert.Repeated
+	updated := criticalStockout()
+	updated.Change = alert.Updated
 	tests := map[string]struct {
 		a    alert.Alert
 		want string
 	}{
-		"escalated":    {escalated, "Escalated to critical: revenue at risk $12,400, stockout 2026-12-01"},
+		"escalated":    {escalated, "<!subteam^S0PLANNERS> Escalated to critical: revenue at risk $12,400, stockout 2026-12-01"},
+		"repeated":     {repeated, "<!subteam^S0PLANNERS> Still firing, unacknowledged: revenue at risk $12,400, stockout 2026-12-01"},
+		"updated":      {updated, "Updated: revenue at risk $12,400, stockout 2026-12-01"},
 		"acknowledged": {ack, "Acknowledged by &lt;@U0SOMEONE&gt;"},
 		"resolved":     {resolvedAlert(), "Resolved: the condition cleared at 2026-11-28 15:10 UTC"},
 	}
@@ -338,8 +348,9 @@ func TestThreadRepliesMentionNoOne(t *testing.T) {
 			if text != tt.want {
 				t.Errorf("reply = %q, want %q", text, tt.want)
 			}
-			if strings.Contains(text, "<@") || strings.Contains(text, "<!") {
-				t.Errorf("reply mentions someone: %q", text)
+			rest := strings.TrimPrefix(text, "<!subteam^S0PLANNERS> ")
+			if strings.Contains(rest, "<@") || strings.Contains(rest, "<!") {
+				t.Errorf("reply mentions someone beyond the owner: %q", text)
 			}
 		})
 	}

@@ -135,6 +135,14 @@ func (a Alert) AwaitsApproval() bool {
 	return a.Proposal != nil && a.Proposal.State == "open" && a.State != Resolved
 }
 
+// Pages reports whether this revision should page its owner in the
+// alert's thread: a firing critical alert that escalated (up a tier, or
+// up the escalation chain to a new owner) or is re-sent because nobody
+// answered. Edits do not notify anyone, so the page is a thread reply.
+func (a Alert) Pages() bool {
+	return a.Tier == score.Critical && a.State == Firing && (a.Change == Escalated || a.Change == Repeated)
+}
+
 // CanPropose reports whether the alert's planned action may be proposed:
 // it has one, the alert is open, and no proposal of it is live (none yet,
 // or the last was rejected or expired).
