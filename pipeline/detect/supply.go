@@ -3,6 +3,7 @@ package detect
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/quartermaster-ops/quartermaster/pipeline/alert"
@@ -103,7 +104,7 @@ func (Late) Detect(s *Situation) []alert.Candidate {
 			Kind: kind, SKU: s.P.SKU, Site: s.P.Site, Tier: res.Tier, Score: round(res.Score, 2),
 			ResponseClass: res.ResponseClass, RevenueAtRisk: round(worst.revenue, 2),
 			RecommendedAction: action, ActionKey: kind + " " + worst.ref, Owner: s.Owner, Evidence: ev,
-			Labels: map[string]string{"supplier": worst.po.Supplier},
+			Labels: map[string]string{"supplier": worst.po.Supplier}, Planned: s.holdDate(*worst),
 		}
 		if !math.IsInf(tti, 0) {
 			c.TimeToImpactHours = round(tti, 2)
@@ -115,6 +116,22 @@ func (Late) Detect(s *Situation) []alert.Candidate {
 		out = append(out, c)
 	}
 	return out
+}
+
+// holdDate is the approvable form of "hold the first date": expedite the
+// late receipt back to it. Only a move that costs revenue is worth an
+// approval; the amount is the value at unit cost of the goods it moves.
+func (s *Situation) holdDate(m move) *alert.Planned {
+	if m.revenue <= 0 {
+		return nil
+	}
+	qty := m.po.Qty - m.po.Received
+	params := map[string]string{"sku": s.P.SKU, "site": s.P.Site, "ref": m.ref, "po": m.po.ID,
+		"qty": strconv.FormatFloat(qty, 'f', -1, 64), "need_by": m.first.Format(time.DateOnly)}
+	if m.po.Supplier != "" {
+		params["supplier"] = m.po.Supplier
+	}
+	return &alert.Planned{Kind: "expedite", Params: params, Amount: round(qty*s.cost(), 2)}
 }
 
 // days is b - a in days.

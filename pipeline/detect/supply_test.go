@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ func TestLate(t *testing.T) {
 		revenue   float64
 		tier      score.Tier
 		actionKey string
+		planned   string // the planned action's params, "" for none
 	}{
 		{
 			// 100 on hand at 20 a day runs out on day 5. SH-1 was due on day
@@ -28,6 +30,8 @@ func TestLate(t *testing.T) {
 			name: "shipment delay",
 			po:   store.PO{ID: "PO-1", Supplier: "SUP-1", Qty: 200, Shipment: "SH-1", FirstETA: day(4), ETA: day(8), Promised: day(4), FirstPromised: day(4)},
 			kind: alert.KindShipmentDelay, revenue: 3000, tier: score.Actionable, actionKey: "shipment_delay SH-1",
+			// Expedite SH-1 back to day 4: 200 units at $20 cost.
+			planned: "expedite 4000 map[need_by:2026-12-01 po:PO-1 qty:200 ref:SH-1 site:DC1 sku:SKU1 supplier:SUP-1]",
 		},
 		{
 			// PO-2, not dispatched, promised for day 4, now day 10: days 5..9
@@ -35,6 +39,7 @@ func TestLate(t *testing.T) {
 			name: "supplier slip",
 			po:   store.PO{ID: "PO-2", Supplier: "SUP-1", Qty: 200, FirstPromised: day(4), Promised: day(10)},
 			kind: alert.KindSupplierSlip, revenue: 5000, tier: score.Actionable, actionKey: "supplier_slip PO-2",
+			planned: "expedite 4000 map[need_by:2026-12-01 po:PO-2 qty:200 ref:PO-2 site:DC1 sku:SKU1 supplier:SUP-1]",
 		},
 		{
 			// A move that costs nothing is still reported, at info tier.
@@ -65,6 +70,13 @@ func TestLate(t *testing.T) {
 			}
 			if c.Kind != tt.kind || c.RevenueAtRisk != tt.revenue || c.Tier != tt.tier || c.ActionKey != tt.actionKey {
 				t.Errorf("got kind %s revenue %v tier %s action %q, want %s %v %s %q", c.Kind, c.RevenueAtRisk, c.Tier, c.ActionKey, tt.kind, tt.revenue, tt.tier, tt.actionKey)
+			}
+			planned := ""
+			if c.Planned != nil {
+				planned = fmt.Sprint(c.Planned.Kind, " ", c.Planned.Amount, " ", c.Planned.Params)
+			}
+			if planned != tt.planned {
+				t.Errorf("planned action %q, want %q", planned, tt.planned)
 			}
 			if moves := c.Evidence["moves"].([]map[string]any); len(moves) != 1 {
 				t.Errorf("moves evidence %v", moves)
