@@ -64,6 +64,10 @@ type Situation struct {
 	// Substitutes are the positions at this site of the SKUs the master
 	// data names as substitutes, read with Siblings.
 	Substitutes []store.Position
+	// Claimed is, by site, the units of this SKU that open stockout alerts
+	// at other sites already plan to transfer from it: surplus offered to
+	// one shortage is not offered to the next.
+	Claimed map[string]float64
 }
 
 // Assess judges position p as of now.
@@ -274,8 +278,9 @@ type transferOption struct {
 
 // transfer finds the sibling site (same SKU) with the most stock above
 // its own reorder point (its forecast demand over the lead time plus its
-// safety stock) and proposes moving what covers the shortage, or all of
-// that surplus if less. nil when no site has a whole unit to spare.
+// safety stock) and what other shortages already claim of it, and
+// proposes moving what covers the shortage, or all of that surplus if
+// less. nil when no site has a whole unit to spare.
 func (s *Situation) transfer(proj inventory.Projection) *transferOption {
 	var best *transferOption
 	for _, sib := range s.Siblings {
@@ -288,7 +293,7 @@ func (s *Situation) transfer(proj inventory.Projection) *transferOption {
 			level = 0.95
 		}
 		rop := fc.Mean()*s.Lead + SafetyStock(fc.Spread, s.Lead, level)
-		surplus := math.Floor(sib.OnHand - rop)
+		surplus := math.Floor(sib.OnHand - rop - s.Claimed[sib.Site])
 		if surplus < 1 || (best != nil && surplus <= best.surplus) {
 			continue
 		}

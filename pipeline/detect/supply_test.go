@@ -160,3 +160,35 @@ func TestTransferFromSurplus(t *testing.T) {
 		t.Errorf("action %q planned %+v evidence surplus %v", c.ActionKey, pl, c.Evidence["transfer_surplus"])
 	}
 }
+
+// TestTransferClaimed checks that surplus another shortage already plans
+// to take is not offered again.
+func TestTransferClaimed(t *testing.T) {
+	dc2 := pos(1000) // 720 spare, as in TestTransferFromSurplus
+	dc2.SKUSite, dc2.Site = "SKU1@DC2", "DC2"
+	for _, tt := range []struct {
+		name    string
+		claimed map[string]float64
+		key     string
+		qty     string
+	}{
+		{"nothing claimed", nil, "transfer from DC2", "250"},
+		{"600 claimed: 120 left", map[string]float64{"DC2": 600}, "transfer from DC2", "120"},
+		{"all claimed: reorder instead", map[string]float64{"DC2": 720}, "reorder", "250"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			sit, err := policy().Assess(pos(30), today.Add(6*time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sit.Siblings, sit.Claimed = []store.Position{dc2}, tt.claimed
+			cs := Stockout{}.Detect(sit)
+			if len(cs) != 1 {
+				t.Fatalf("%d alerts", len(cs))
+			}
+			if c := cs[0]; c.ActionKey != tt.key || c.Planned.Params["qty"] != tt.qty {
+				t.Errorf("action %q qty %s, want %q %s", c.ActionKey, c.Planned.Params["qty"], tt.key, tt.qty)
+			}
+		})
+	}
+}
