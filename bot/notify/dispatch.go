@@ -298,8 +298,9 @@ func (d *Dispatcher) deliver(ctx context.Context, r Route, n Notifier, a alert.A
 	}
 }
 
-// pace waits until the route may send again under Pace. The dispatcher
-// sends one change at a time, so a pause per route is a rate per channel.
+// pace waits until the route may send again under Pace. The slot is
+// reserved in Redis, so replicas sharing a channel share its pace; if
+// Redis cannot say, this replica paces alone rather than stall.
 func (d *Dispatcher) pace(ctx context.Context, r Route) error {
 	gap := d.Pace[r.Platform]
 	if gap <= 0 {
@@ -308,7 +309,12 @@ func (d *Dispatcher) pace(ctx context.Context, r Route) error {
 	if d.last == nil {
 		d.last = map[string]time.Time{}
 	}
-	if wait := time.Until(d.last[r.name()].Add(gap)); wait > 0 {
+	wait, err := d.St.ReserveSend(ctx, r.name(), gap)
+	if err != nil {
+		d.Log.Warn("pacing this replica alone", "route", r.name(), "err", err)
+		wait = time.Until(d.last[r.name()].Add(gap))
+	}
+	if wait > 0 {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
