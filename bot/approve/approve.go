@@ -169,6 +169,10 @@ type Options struct {
 	Now func() time.Time
 	// IDs makes proposal ids; nil means 16 random hex digits.
 	IDs func() string
+	// Retention is how long a proposal is kept after it is decided, or
+	// after it expired unanswered; then Redis drops it. Approvals stay
+	// on the actions stream and in the audit log. 0 means 30 days.
+	Retention time.Duration
 }
 
 // Book proposes, approves and rejects actions. It is safe for concurrent
@@ -193,6 +197,9 @@ func New(rdb redis.UniversalClient, prefix string, log *audit.Log, opt Options) 
 	}
 	if opt.IDs == nil {
 		opt.IDs = randomID
+	}
+	if opt.Retention <= 0 {
+		opt.Retention = 30 * 24 * time.Hour
 	}
 	opt.Roles = cloneMap(opt.Roles) // a later edit of the config must not change decisions halfway
 	stream := prefix + "actions"
@@ -458,8 +465,17 @@ func (b *Book) write(ctx context.Context, p Proposal, v int64, op string) error 
 			return fmt.Errorf("encode action %s: %w", p.ID, err)
 		}
 	}
+	// Kept for Retention after it is decided, or after it expires if it
+	// is still open; an approved action still undelivered stays until it is.
+	keep := b.opt.Retention
+	if p.State == Open && !p.Expires.IsZero() {
+		keep += max(0, p.Expires.Sub(b.opt.Now()))
+	}
+	if op == "queue" || p.State == Approved {
+		keep = 0
+	}
 	res, err := proposalScript.Run(ctx, b.rdb, []string{b.key(p.ID), b.stream, b.undelivered},
-		v, pj, p.ID, op, aj).Slice()
+		v, pj, p.ID, op, aj, keep.Milliseconds()).Slice()
 	if err != nil {
 		return fmt.Errorf("write proposal %s: %w", p.ID, err)
 	}

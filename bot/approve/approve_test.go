@@ -505,3 +505,56 @@ func TestScenarioAudit(t *testing.T) {
 		t.Errorf("execute params %v", entries[3].Params)
 	}
 }
+
+// TestProposalRetention checks that Redis drops proposals on its own: an
+// open one some time after it expires, a decided one after Retention,
+// and never an approved action the webhook has not taken yet.
+func TestProposalRetention(t *testing.T) {
+	ctx := context.Background()
+	const month = 30 * 24 * time.Hour
+	ttl := func(f fixture, id string) time.Duration {
+		d, err := f.rdb.PTTL(ctx, f.book.key(id)).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	near := func(got, want time.Duration) bool { return got > want-time.Second && got <= want }
+
+	_, down := newReceiver(t, 400) // refuses: the action stays undelivered
+	f := newFixture(t, down)
+	p, err := f.book.Propose(ctx, "UPLAN", expedite(500), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ttl(f, p.ID); !near(got, time.Hour+month) {
+		t.Errorf("open proposal kept %s, want its hour to answer plus 30 days", got)
+	}
+	// The approval stands; its delivery failed and is left for Redeliver.
+	if _, err := f.book.Approve(ctx, p.ID, "UFIN", p.Hash, src); err == nil {
+		t.Fatal("approval delivered to a webhook that refuses")
+	}
+	if got, err := f.book.Get(ctx, p.ID); err != nil || got.State != Approved {
+		t.Fatalf("proposal %+v (%v), want approved", got, err)
+	}
+	if got := ttl(f, p.ID); got != -time.Millisecond && got != -1 {
+		t.Errorf("approved, undelivered proposal expires in %s, want no expiry", got)
+	}
+
+	_, up := newReceiver(t, 200)
+	f = newFixture(t, up)
+	p, _ = f.book.Propose(ctx, "UPLAN", expedite(500), src)
+	if _, err := f.book.Approve(ctx, p.ID, "UFIN", p.Hash, src); err != nil {
+		t.Fatal(err)
+	}
+	if got := ttl(f, p.ID); !near(got, month) {
+		t.Errorf("executed proposal kept %s, want 30 days", got)
+	}
+	q, _ := f.book.Propose(ctx, "UPLAN", expedite(700), src)
+	if _, err := f.book.Reject(ctx, q.ID, "UFIN", "no", src); err != nil {
+		t.Fatal(err)
+	}
+	if got := ttl(f, q.ID); !near(got, month) {
+		t.Errorf("rejected proposal kept %s, want 30 days", got)
+	}
+}

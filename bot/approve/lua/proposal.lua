@@ -12,7 +12,8 @@
 --       2 the proposal's new JSON, 3 the proposal id,
 --       4 "queue" to append ARGV[5] to the stream (field action) and mark
 --       it undelivered, "done" to mark it delivered, "" for neither,
---       5 the approved action's JSON
+--       5 the approved action's JSON, 6 how long to keep the proposal
+--       (ms; 0 keeps it until a later write sets a time)
 -- Returns {1, stream entry id or ""} when written, {0, version} when the
 -- proposal moved on first.
 local v = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
@@ -27,5 +28,11 @@ if ARGV[4] == 'queue' then
   redis.call('SADD', KEYS[3], ARGV[3])
 elseif ARGV[4] == 'done' then
   redis.call('SREM', KEYS[3], ARGV[3])
+end
+local keep = tonumber(ARGV[6])
+if keep > 0 then
+  redis.call('PEXPIRE', KEYS[1], keep)
+else
+  redis.call('PERSIST', KEYS[1])
 end
 return {1, id}
