@@ -6,6 +6,7 @@ package app
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,6 +28,7 @@ import (
 	"github.com/quartermaster-ops/quartermaster/bot/discord"
 	"github.com/quartermaster-ops/quartermaster/bot/interact"
 	"github.com/quartermaster-ops/quartermaster/bot/notify"
+	"github.com/quartermaster-ops/quartermaster/bot/silence"
 	"github.com/quartermaster-ops/quartermaster/bot/slack"
 	"github.com/quartermaster-ops/quartermaster/pipeline/alert"
 	"github.com/quartermaster-ops/quartermaster/pipeline/consume"
@@ -69,6 +71,8 @@ type App struct {
 	latency  *prometheus.HistogramVec
 	people   *interact.Handler // what people ask of alerts from chat
 	book     *approve.Book
+	silences *silence.Store    // people's silences, shared by every replica
+	discord  *discord.Endpoint // Discord's interactions: buttons and /qm; nil without DISCORD_PUBLIC_KEY
 	handler  http.Handler
 
 	mu   sync.Mutex
@@ -79,8 +83,10 @@ type App struct {
 // scripts and registers metrics. It starts nothing.
 func New(ctx context.Context, opt Options) (*App, error) {
 	cfg := opt.Config
+	var discordKey ed25519.PublicKey
 	if pk := opt.Env.DiscordPublicKey; pk != "" {
-		if _, err := discord.ParsePublicKey(pk); err != nil {
+		var err error
+		if discordKey, err = discord.ParsePublicKey(pk); err != nil {
 			return nil, fmt.Errorf("DISCORD_PUBLIC_KEY: %w", err)
 		}
 	}
@@ -112,7 +118,9 @@ func New(ctx context.Context, opt Options) (*App, error) {
 		Roles:  cfg.Roles, Webhook: hook, Now: opt.Now,
 	})
 	pol := DetectPolicy(cfg)
-	a.people = &interact.Handler{Alerts: mgr, Roles: cfg.Roles, Audit: auditLog, Book: a.book, Status: a.status(pol)}
+	a.silences = silence.New(opt.Redis, cfg.Prefix, opt.Now, nil)
+	a.people = &interact.Handler{Alerts: mgr, Roles: cfg.Roles, Audit: auditLog, Book: a.book, Status: a.status(pol),
+		Silences: a.silences}
 	mgr.For, mgr.GroupWait = time.Duration(cfg.Alerts.For), time.Duration(cfg.Alerts.GroupWait)
 	detectors := []detect.Detector{detect.Stockout{}, detect.Late{}, detect.Anomaly{}}
 	metrics := consume.NewMetrics(reg)
@@ -135,6 +143,17 @@ func New(ctx context.Context, opt Options) (*App, error) {
 			return err
 		}
 		return mgr.Review(ctx, cur, chain, time.Duration(cfg.Alerts.RepeatInterval))
+	}
+	if discordKey != nil {
+		a.discord, err = discord.NewEndpoint(discord.EndpointConfig{
+			Key: discordKey, Click: a.people.Handle, Now: opt.Now, Log: opt.Log,
+			Command: func(ctx context.Context, user, channel, text string) (string, error) {
+				return a.people.Command(ctx, config.PlatformDiscord, user, channel, text)
+			},
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	a.handler = a.routes()
 	a.dispatch = a.chat(cfg)
@@ -233,12 +252,19 @@ func (a *App) chat(cfg config.Config) *notify.Dispatcher {
 	}
 }
 
-// muted inhibits alerts another open alert stands for:
+// muted keeps out of chat the alert changes people silenced (see
+// bot/silence), and inhibits alerts another open alert stands for:
 //   - a position's supplier_slip while a supplier-wide supplier_slip for
 //     the same supplier is open (the group lists every position);
 //   - a position's shipment_delay while its stockout_risk is open and
 //     recommends expediting that same shipment (one cause, one page).
 func (a *App) muted(ctx context.Context, al alert.Alert) (bool, error) {
+	if id, ok, err := a.silences.Match(ctx, al); err != nil || ok {
+		if ok {
+			a.opt.Log.Debug("alert change silenced", "alert", al.ID, "change", al.Change, "silence", id)
+		}
+		return ok, err
+	}
 	var fp string
 	var covers func(other alert.Alert) bool
 	switch {
@@ -299,6 +325,27 @@ func (a *App) Run(ctx context.Context) error {
 			sctx, done := context.WithTimeout(context.Background(), 5*time.Second)
 			defer done()
 			return srv.Shutdown(sctx)
+		})
+	}
+	if a.discord != nil {
+		// Deferred /qm answers (ask, brief) may still be on their way.
+		g.Go(cancel, func() error {
+			<-ctx.Done()
+			cctx, done := context.WithTimeout(context.Background(), 30*time.Second)
+			defer done()
+			return a.discord.Close(cctx)
+		})
+	}
+	if env := a.opt.Env; env.DiscordBotToken != "" && env.DiscordAppID != "" {
+		g.Go(cancel, func() error {
+			rctx, done := context.WithTimeout(ctx, 30*time.Second)
+			defer done()
+			if err := discord.Register(rctx, env.DiscordBotToken, env.DiscordAppID, env.DiscordGuildID); err != nil {
+				a.opt.Log.Warn("discord: /qm not registered; its slash command may be missing or stale", "err", err)
+			} else {
+				a.opt.Log.Info("discord: /qm registered", "app", env.DiscordAppID, "guild", env.DiscordGuildID)
+			}
+			return nil
 		})
 	}
 	g.Go(cancel, func() error { return a.consumer.Run(ctx) })

@@ -9,7 +9,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/quartermaster-ops/quartermaster/bot/discord"
 	"github.com/quartermaster-ops/quartermaster/bot/slack"
 	"github.com/quartermaster-ops/quartermaster/pipeline/intake"
 	"github.com/quartermaster-ops/quartermaster/store"
@@ -26,12 +25,9 @@ func (a *App) routes() http.Handler {
 			return a.people.Command(ctx, "slack", user, channel, text)
 		}, a.opt.Log))
 	}
-	if pk := a.opt.Env.DiscordPublicKey; pk != "" {
-		// Discord's interactions endpoint: button clicks on alerts. A bad
-		// key was refused at start-up (see New).
-		if key, err := discord.ParsePublicKey(pk); err == nil {
-			mux.Handle("/discord/interactions", discord.Interactions(key, a.people.Handle, a.opt.Now, a.opt.Log))
-		}
+	if a.discord != nil {
+		// Discord's interactions endpoint: button clicks on alerts and /qm.
+		mux.Handle("/discord/interactions", a.discord)
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

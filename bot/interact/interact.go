@@ -1,7 +1,8 @@
-// Package interact carries out what people ask of an alert from chat (a
-// button, a slash command): acknowledge, snooze, assign. Every request is
-// checked against the asker's role and written to the audit log before it
-// takes effect, whichever platform it came from.
+// Package interact carries out what people ask of alerts from chat (a
+// button, a slash command): acknowledge, snooze, assign, silence. Every
+// request that changes something is checked against the asker's role and
+// written to the audit log before it takes effect, whichever platform it
+// came from.
 package interact
 
 import (
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/quartermaster-ops/quartermaster/bot/approve"
+	"github.com/quartermaster-ops/quartermaster/bot/silence"
 	"github.com/quartermaster-ops/quartermaster/pipeline/alert"
 	"github.com/quartermaster-ops/quartermaster/store/audit"
 )
@@ -70,6 +72,14 @@ type Handler struct {
 	// Status describes a position ("SKU@SITE") from validated state, for
 	// the status command; nil turns it off.
 	Status func(ctx context.Context, position string) (string, error)
+	// Silences mute matching alerts in chat for a while; nil turns the
+	// silence, silences and unsilence commands off.
+	Silences *silence.Store
+	// Ask answers a question in chat from validated metrics, as the
+	// asker's role may see them (role "" is the most restricted view);
+	// Brief writes the daily briefing for a role. Nil turns either off.
+	Ask   func(ctx context.Context, user, role, question string) (string, error)
+	Brief func(ctx context.Context, user, role string) (string, error)
 }
 
 // maxSnooze bounds a snooze: an alert snoozed for a month is a lost alert.
