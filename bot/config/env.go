@@ -40,6 +40,10 @@ type Env struct {
 	// DiscordPublicKey verifies Discord's interactions (DISCORD_PUBLIC_KEY,
 	// an extension of the contract); public, not a secret.
 	DiscordPublicKey string
+	// DiscordAppID and DiscordGuildID say where to register the /qm slash
+	// command (DISCORD_APP_ID, DISCORD_GUILD_ID, extensions; a guild makes
+	// it appear at once, none registers it globally); public.
+	DiscordAppID, DiscordGuildID string
 	OpenAIKey        string // OPENAI_API_KEY; secret
 	OpenAIBaseURL    string // OPENAI_BASE_URL
 	OpenAIModel      string // OPENAI_MODEL
@@ -66,6 +70,8 @@ func EnvFrom(getenv func(string) string) Env {
 		SlackAPIURL:        getenv("SLACK_API_URL"),
 		DiscordBotToken:    getenv("DISCORD_BOT_TOKEN"),
 		DiscordPublicKey:   getenv("DISCORD_PUBLIC_KEY"),
+		DiscordAppID:       getenv("DISCORD_APP_ID"),
+		DiscordGuildID:     getenv("DISCORD_GUILD_ID"),
 		OpenAIKey:          getenv("OPENAI_API_KEY"),
 		OpenAIBaseURL:      getenv("OPENAI_BASE_URL"),
 		OpenAIModel:        getenv("OPENAI_MODEL"),
@@ -91,9 +97,10 @@ func EnvFrom(getenv func(string) string) Env {
 
 // The language model back ends that LLM chooses between.
 const (
-	LLMTemplates = "templates"
-	LLMOpenAI    = "openai"
-	LLMAzure     = "azure"
+	LLMTemplates  = "templates"
+	LLMOpenAI     = "openai"
+	LLMCompatible = "openai-compatible" // a base URL of its own (Ollama, vLLM) and no key
+	LLMAzure      = "azure"
 )
 
 // LLM says which back end writes summaries. An Azure endpoint wins over an
@@ -106,8 +113,17 @@ func (e Env) LLM() string {
 		return LLMAzure
 	case e.OpenAIKey != "":
 		return LLMOpenAI
+	case e.OpenAIBaseURL != "" && !sameHost(e.OpenAIBaseURL, DefaultOpenAIBaseURL):
+		return LLMCompatible
 	}
 	return LLMTemplates
+}
+
+// sameHost reports whether two URLs name the same host.
+func sameHost(a, b string) bool {
+	ua, err1 := url.Parse(a)
+	ub, err2 := url.Parse(b)
+	return err1 == nil && err2 == nil && strings.EqualFold(ua.Hostname(), ub.Hostname())
 }
 
 // Summary is one plain line per choice the environment makes, to be said
@@ -147,6 +163,8 @@ func (e Env) Summary() []string {
 		s = append(s, line)
 	case LLMOpenAI:
 		s = append(s, fmt.Sprintf("llm: openai model %s at %s", orUnset(e.OpenAIModel), redactURL(orDefault(e.OpenAIBaseURL, DefaultOpenAIBaseURL))))
+	case LLMCompatible:
+		s = append(s, fmt.Sprintf("llm: openai-compatible model %s at %s, no API key", orUnset(e.OpenAIModel), redactURL(e.OpenAIBaseURL)))
 	default:
 		s = append(s, "llm: templates (no OPENAI_API_KEY or AZURE_OPENAI_ENDPOINT)")
 	}
@@ -180,6 +198,9 @@ func (e Env) Validate() error {
 			return fmt.Errorf("%s: %s, want an http:// or https:// URL", v.name, redactURL(v.value))
 		}
 	}
+	if e.AzureEndpoint == "" && (e.AzureKey != "" || e.AzureDeployment != "") {
+		return fmt.Errorf("AZURE_OPENAI_ENDPOINT: unset, want the endpoint to go with AZURE_OPENAI_API_KEY or AZURE_OPENAI_DEPLOYMENT")
+	}
 	if e.AzureEndpoint != "" && e.AzureDeployment == "" {
 		return fmt.Errorf("AZURE_OPENAI_DEPLOYMENT: unset, want the deployment name to go with AZURE_OPENAI_ENDPOINT")
 	}
@@ -200,6 +221,8 @@ func (e Env) vars() [][2]string {
 		{"SLACK_API_URL", redactURL(e.SlackAPIURL)},
 		{"DISCORD_BOT_TOKEN", secret(e.DiscordBotToken)},
 		{"DISCORD_PUBLIC_KEY", e.DiscordPublicKey},
+		{"DISCORD_APP_ID", e.DiscordAppID},
+		{"DISCORD_GUILD_ID", e.DiscordGuildID},
 		{"OPENAI_API_KEY", secret(e.OpenAIKey)},
 		{"OPENAI_BASE_URL", redactURL(e.OpenAIBaseURL)},
 		{"OPENAI_MODEL", e.OpenAIModel},
@@ -229,8 +252,8 @@ func (e Env) String() string {
 // GoString serves %#v with the fields' Go names, secrets redacted.
 func (e Env) GoString() string {
 	r := e.redacted()
-	return fmt.Sprintf("config.Env{RedisURL:%q, SlackBotToken:%q, SlackAppToken:%q, SlackSigningSecret:%q, SlackAPIURL:%q, DiscordBotToken:%q, DiscordPublicKey:%q, OpenAIKey:%q, OpenAIBaseURL:%q, OpenAIModel:%q, AzureEndpoint:%q, AzureKey:%q, AzureDeployment:%q, AzureAPIVersion:%q, IngestToken:%q, ActionsWebhook:%q, ConfigPath:%q}",
-		r.RedisURL, r.SlackBotToken, r.SlackAppToken, r.SlackSigningSecret, r.SlackAPIURL, r.DiscordBotToken, r.DiscordPublicKey, r.OpenAIKey, r.OpenAIBaseURL, r.OpenAIModel,
+	return fmt.Sprintf("config.Env{RedisURL:%q, SlackBotToken:%q, SlackAppToken:%q, SlackSigningSecret:%q, SlackAPIURL:%q, DiscordBotToken:%q, DiscordPublicKey:%q, DiscordAppID:%q, DiscordGuildID:%q, OpenAIKey:%q, OpenAIBaseURL:%q, OpenAIModel:%q, AzureEndpoint:%q, AzureKey:%q, AzureDeployment:%q, AzureAPIVersion:%q, IngestToken:%q, ActionsWebhook:%q, ConfigPath:%q}",
+		r.RedisURL, r.SlackBotToken, r.SlackAppToken, r.SlackSigningSecret, r.SlackAPIURL, r.DiscordBotToken, r.DiscordPublicKey, r.DiscordAppID, r.DiscordGuildID, r.OpenAIKey, r.OpenAIBaseURL, r.OpenAIModel,
 		r.AzureEndpoint, r.AzureKey, r.AzureDeployment, r.AzureAPIVersion, r.IngestToken, r.ActionsWebhook, r.ConfigPath)
 }
 

@@ -142,7 +142,7 @@ func TestEnvString(t *testing.T) {
 		ConfigPath:    "qm.yaml",
 	}
 	want := "REDIS_URL=redis://:<redacted>@host:6379/0 SLACK_BOT_TOKEN=<redacted> SLACK_APP_TOKEN= SLACK_SIGNING_SECRET= SLACK_API_URL= " +
-		"DISCORD_BOT_TOKEN= DISCORD_PUBLIC_KEY= OPENAI_API_KEY= OPENAI_BASE_URL= OPENAI_MODEL=gpt-test AZURE_OPENAI_ENDPOINT= " +
+		"DISCORD_BOT_TOKEN= DISCORD_PUBLIC_KEY= DISCORD_APP_ID= DISCORD_GUILD_ID= OPENAI_API_KEY= OPENAI_BASE_URL= OPENAI_MODEL=gpt-test AZURE_OPENAI_ENDPOINT= " +
 		"AZURE_OPENAI_API_KEY= AZURE_OPENAI_DEPLOYMENT= AZURE_OPENAI_API_VERSION= QM_INGEST_TOKEN= QM_ACTIONS_WEBHOOK= QM_CONFIG=qm.yaml"
 	if got := e.String(); got != want {
 		t.Errorf("String() =\n%s\nwant\n%s", got, want)
@@ -151,7 +151,7 @@ func TestEnvString(t *testing.T) {
 		t.Errorf("%%v, %%+v, %%s differ from String():\n%s", got)
 	}
 	wantGo := `config.Env{RedisURL:"redis://:<redacted>@host:6379/0", SlackBotToken:"<redacted>", SlackAppToken:"", SlackSigningSecret:"", SlackAPIURL:"", ` +
-		`DiscordBotToken:"", DiscordPublicKey:"", OpenAIKey:"", OpenAIBaseURL:"", OpenAIModel:"gpt-test", AzureEndpoint:"", AzureKey:"", ` +
+		`DiscordBotToken:"", DiscordPublicKey:"", DiscordAppID:"", DiscordGuildID:"", OpenAIKey:"", OpenAIBaseURL:"", OpenAIModel:"gpt-test", AzureEndpoint:"", AzureKey:"", ` +
 		`AzureDeployment:"", AzureAPIVersion:"", IngestToken:"", ActionsWebhook:"", ConfigPath:"qm.yaml"}`
 	if got := fmt.Sprintf("%#v", e); got != wantGo {
 		t.Errorf("%%#v =\n%s\nwant\n%s", got, wantGo)
@@ -246,6 +246,16 @@ func TestEnvSummary(t *testing.T) {
 			},
 		},
 		{
+			name: "ollama: a base URL of its own and no key",
+			env:  map[string]string{"OPENAI_BASE_URL": "http://localhost:11434/v1", "OPENAI_MODEL": "llama3.1"},
+			want: []string{
+				"redis: embedded store (REDIS_URL unset)",
+				"chat: console (no SLACK_BOT_TOKEN or DISCORD_BOT_TOKEN)",
+				"llm: openai-compatible model llama3.1 at http://localhost:11434/v1, no API key",
+				"ingest API: disabled (QM_INGEST_TOKEN unset)",
+			},
+		},
+		{
 			name: "app token alone is not slack",
 			env:  map[string]string{"SLACK_APP_TOKEN": "xapp"},
 			want: []string{
@@ -294,6 +304,11 @@ func TestEnvValidate(t *testing.T) {
 			name: "azure without deployment",
 			env:  map[string]string{"AZURE_OPENAI_ENDPOINT": "https://qm.openai.azure.com/", "AZURE_OPENAI_API_KEY": "k"},
 			want: "AZURE_OPENAI_DEPLOYMENT: unset, want the deployment name to go with AZURE_OPENAI_ENDPOINT",
+		},
+		{
+			name: "azure key without endpoint",
+			env:  map[string]string{"AZURE_OPENAI_API_KEY": "k", "OPENAI_API_KEY": "sk"},
+			want: "AZURE_OPENAI_ENDPOINT: unset, want the endpoint to go with AZURE_OPENAI_API_KEY or AZURE_OPENAI_DEPLOYMENT",
 		},
 		{
 			name: "azure without key",
