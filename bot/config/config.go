@@ -250,7 +250,7 @@ func Default() Config {
 		Approvals: Approvals{
 			Approvers: map[string][]string{
 				"expedite": {"buyer", "finance", "admin"}, "transfer": {"planner", "buyer", "admin"},
-				"reorder": {"buyer", "finance", "admin"}, "*": {"admin"},
+				"reorder": {"buyer", "finance", "admin"}, "reduce_promotion": {"finance", "executive", "admin"}, "*": {"admin"},
 			},
 			TwoPersonOver: 25000, TTL: Duration(24 * time.Hour), RedeliverInterval: Duration(time.Minute),
 		},

@@ -9,6 +9,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/quartermaster-ops/quartermaster/pipeline/alert"
@@ -247,6 +248,7 @@ func (Stockout) Detect(s *Situation) []alert.Candidate {
 		evidence["transfer_from"] = tr.from
 		evidence["transfer_surplus"] = tr.surplus
 	}
+	action = s.playbook(action, planned, proj, evidence)
 	res, tti := s.impact(proj.RevenueAtRisk, proj)
 	dos := round(proj.DaysOfSupply, 2)
 	evidence["unserved_qty"] = round(proj.UnservedQty, 4)
@@ -269,6 +271,51 @@ func (Stockout) Detect(s *Situation) []alert.Candidate {
 		Owner: s.Owner, Evidence: evidence,
 		StockoutDate: proj.StockoutDate.Format(time.DateOnly), DaysOfSupply: &dos,
 	}}
+}
+
+// playbook completes the recommended action with what the numbers allow:
+// the trade-off of the planned step (the stock it commits at cost against
+// the revenue and margin it protects), reallocating allocated stock to
+// priority-1 customers when they order here, and a review by hand first
+// when the count is too old to trust.
+func (s *Situation) playbook(action string, planned *alert.Planned, proj inventory.Projection, ev map[string]any) string {
+	margin := proj.UnservedQty * (s.Price - s.cost())
+	ev["margin_at_risk"] = round(margin, 2)
+	if planned != nil && planned.Amount > 0 {
+		action += fmt.Sprintf(". Trade-off: commits %s of stock at cost to protect %s of revenue (%s of margin)",
+			whole(planned.Amount), whole(proj.RevenueAtRisk), whole(margin))
+	}
+	if share := s.priorityShare(); share > 0 && s.P.Allocated > 0 {
+		qty := math.Min(s.P.Allocated, math.Ceil(proj.UnservedQty))
+		ev["reallocate_qty"] = qty
+		action += fmt.Sprintf(". Meanwhile reallocate up to %g allocated units to priority-1 customers' orders (%.0f%% of recent demand)", qty, share*100)
+	}
+	if conf, why := s.confidence(proj); conf <= 0.6 {
+		ev["manual_review"] = true
+		action = "Review by hand first (" + strings.Join(why, "; ") + "): count the stock, then " + lowerFirst(action)
+	}
+	return action
+}
+
+// whole formats an amount with thousands separators and no decimals.
+func whole(v float64) string {
+	s := strconv.FormatFloat(math.Round(v), 'f', 0, 64)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
 }
 
 type transferOption struct {

@@ -299,3 +299,50 @@ func TestStockoutImpactFactors(t *testing.T) {
 		})
 	}
 }
+
+// TestPlaybook checks what the action adds beyond its step: the
+// trade-off, reallocation to priority-1 customers, and a review by hand
+// when the count cannot be trusted. Figures as in "critical within a
+// day": 250 units short at $50 ($20 cost).
+func TestPlaybook(t *testing.T) {
+	now := today.Add(6 * time.Hour)
+	counted := func(p store.Position) store.Position { p.SnapshotAt = now.Add(-time.Hour); return p }
+	priority := counted(pos(30))
+	priority.Allocated = 12
+	priority.DemandP1 = map[string]float64{day(-1).Format(time.DateOnly): 56} // 10% of 28 x 20
+	tests := []struct {
+		name     string
+		p        store.Position
+		want     string
+		evidence map[string]any
+	}{
+		{"trade-off", counted(pos(30)),
+			"Raise a purchase order for 250 units now (lead time 14 days, lands 2026-12-11) and transfer stock to cover until then. " +
+				"Trade-off: commits 5,000 of stock at cost to protect 12,500 of revenue (7,500 of margin)",
+			map[string]any{"margin_at_risk": 7500.0}},
+		{"reallocate to priority-1 customers", priority,
+			"... (7,500 of margin). Meanwhile reallocate up to 12 allocated units to priority-1 customers' orders (10% of recent demand)",
+			map[string]any{"reallocate_qty": 12.0}},
+		{"no count: review by hand first", pos(30),
+			"Review by hand first (no on-hand count received yet): count the stock, then raise a purchase order for 250 units now ...",
+			map[string]any{"manual_review": true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := detectOne(t, Stockout{}, tt.p, now)
+			if c == nil {
+				t.Fatal("no alert")
+			}
+			head, tail, _ := strings.Cut(tt.want, "...")
+			if !strings.HasPrefix(c.RecommendedAction, strings.TrimSpace(head)) && head != "" ||
+				!strings.HasSuffix(c.RecommendedAction, strings.TrimSpace(tail)) {
+				t.Errorf("action\n%q\nwant\n%q", c.RecommendedAction, tt.want)
+			}
+			for k, v := range tt.evidence {
+				if c.Evidence[k] != v {
+					t.Errorf("evidence %s = %v, want %v", k, c.Evidence[k], v)
+				}
+			}
+		})
+	}
+}

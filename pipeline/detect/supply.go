@@ -180,6 +180,16 @@ func (Anomaly) Detect(s *Situation) []alert.Candidate {
 				qty, d.Format(time.DateOnly), round(expected, 1)),
 			ActionKey: "confirm demand " + d.Format(time.DateOnly), Owner: s.Owner, Evidence: ev,
 		}
+		if s.Proj.Stockout() && s.Proj.UnservedQty > 0 {
+			// The spike helps run the position dry: if a promotion is
+			// behind it, reducing the promotion is the cheapest cover.
+			c.RecommendedAction += fmt.Sprintf("; stock runs out on %s, so if a promotion drives it, reduce or cap it (%g units over the usual that day)",
+				s.Proj.StockoutDate.Format(time.DateOnly), round(extra, 1))
+			c.Planned = &alert.Planned{Kind: "reduce_promotion", Params: map[string]string{
+				"sku": s.P.SKU, "site": s.P.Site, "day": d.Format(time.DateOnly),
+				"ordered": strconv.FormatFloat(qty, 'f', -1, 64), "expected": strconv.FormatFloat(round(expected, 1), 'f', -1, 64),
+			}}
+		}
 		if !math.IsInf(tti, 0) {
 			c.TimeToImpactHours = round(tti, 2)
 		}

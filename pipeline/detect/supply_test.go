@@ -2,6 +2,7 @@ package detect
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -188,6 +189,42 @@ func TestTransferClaimed(t *testing.T) {
 			}
 			if c := cs[0]; c.ActionKey != tt.key || c.Planned.Params["qty"] != tt.qty {
 				t.Errorf("action %q qty %s, want %q %s", c.ActionKey, c.Planned.Params["qty"], tt.key, tt.qty)
+			}
+		})
+	}
+}
+
+// TestAnomalyNearStockout checks that a spike at a position running dry
+// suggests reducing a promotion behind it, as an approvable action; with
+// stock to spare it stays a request to confirm the orders.
+func TestAnomalyNearStockout(t *testing.T) {
+	now := today.Add(6 * time.Hour)
+	for _, tt := range []struct {
+		name    string
+		onHand  float64
+		planned string
+	}{
+		{"plenty of stock", 5000, ""},
+		{"running dry", 300, "reduce_promotion map[day:2026-11-26 expected:20 ordered:250 site:DC1 sku:SKU1]"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := pos(tt.onHand)
+			p.Demand[today.Format(time.DateOnly)] = 0
+			p.Demand[day(-1).Format(time.DateOnly)] = 250
+			p.SnapshotAt = now
+			c := detectOne(t, Anomaly{}, p, now)
+			if c == nil {
+				t.Fatal("no alert")
+			}
+			got := ""
+			if c.Planned != nil {
+				got = fmt.Sprint(c.Planned.Kind, " ", c.Planned.Params)
+			}
+			if got != tt.planned {
+				t.Errorf("planned %q, want %q (action %q)", got, tt.planned, c.RecommendedAction)
+			}
+			if tt.planned != "" && !strings.Contains(c.RecommendedAction, "reduce or cap it (230 units over the usual that day)") {
+				t.Errorf("action %q", c.RecommendedAction)
 			}
 		})
 	}
