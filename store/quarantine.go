@@ -18,36 +18,35 @@ type Quarantined struct {
 	Raw      []byte    // the raw event as received
 	At       time.Time // when it was quarantined
 	Consumer string    // which consumer refused it
+	Source   string    // the producer, as far as the record names one (see FeedSource)
 }
 
 // Quarantine appends records to the quarantine stream, each at most once
-// per source entry, in one round trip.
+// per source entry, in one round trip. Settle does the same and counts the
+// batch's feed statistics with it.
 func (s *Store) Quarantine(ctx context.Context, recs []Quarantined) error {
-	if len(recs) == 0 {
-		return nil
-	}
-	err := s.quarantine(ctx, recs)
-	if isNoScript(err) {
-		if err := s.LoadScripts(ctx); err != nil {
-			return err
-		}
-		err = s.quarantine(ctx, recs)
-	}
-	return err
+	return s.Settle(ctx, recs, nil)
 }
 
 func (s *Store) quarantine(ctx context.Context, recs []Quarantined) error {
-	pipe := s.rdb.Pipeline()
-	for _, q := range recs {
-		quarantineScript.EvalSha(ctx, pipe, []string{s.keys.Quarantine(), s.keys.QuarantineSeen()},
-			q.Entry, s.opt.QuarantineMaxLen,
-			"event", q.Raw, "reason", q.Reason, "field", q.Field, "detail", q.Detail,
-			"entry", q.Entry, "at", q.At.UTC().Format(time.RFC3339Nano), "consumer", q.Consumer)
+	if len(recs) == 0 {
+		return nil
 	}
+	pipe := s.rdb.Pipeline()
+	s.queueQuarantine(ctx, pipe, recs)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("quarantine %d events: %w", len(recs), err)
 	}
 	return nil
+}
+
+func (s *Store) queueQuarantine(ctx context.Context, pipe redis.Pipeliner, recs []Quarantined) {
+	for _, q := range recs {
+		quarantineScript.EvalSha(ctx, pipe, []string{s.keys.Quarantine(), s.keys.QuarantineSeen()},
+			q.Entry, s.opt.QuarantineMaxLen,
+			"event", q.Raw, "reason", q.Reason, "field", q.Field, "detail", q.Detail,
+			"entry", q.Entry, "at", q.At.UTC().Format(time.RFC3339Nano), "consumer", q.Consumer, "source", q.Source)
+	}
 }
 
 // QuarantineList reads up to count quarantine records after id ("" for
@@ -66,7 +65,7 @@ func (s *Store) QuarantineList(ctx context.Context, after string, count int64) (
 		str := func(k string) string { v, _ := m.Values[k].(string); return v }
 		at, _ := time.Parse(time.RFC3339Nano, str("at"))
 		out = append(out, Quarantined{ID: m.ID, Entry: str("entry"), Reason: str("reason"), Field: str("field"),
-			Detail: str("detail"), Raw: []byte(str("event")), At: at, Consumer: str("consumer")})
+			Detail: str("detail"), Raw: []byte(str("event")), At: at, Consumer: str("consumer"), Source: str("source")})
 	}
 	return out, nil
 }

@@ -548,11 +548,11 @@ type Position struct {
 	LastEventAt        time.Time
 	Demand             map[string]float64 // order.created quantity by day (YYYY-MM-DD)
 	// DemandP1 is the part of Demand ordered by priority-1 customers.
-	DemandP1 map[string]float64
-	Shipped            map[string]float64
-	POs                []PO
-	SKUInfo, SiteInfo  *event.Event // master data, nil when missing
-	Forecast           *Forecast
+	DemandP1          map[string]float64
+	Shipped           map[string]float64
+	POs               []PO
+	SKUInfo, SiteInfo *event.Event // master data, nil when missing
+	Forecast          *Forecast
 }
 
 // Forecast is the newest external forecast.updated for a position.

@@ -135,6 +135,12 @@ func New(ctx context.Context, opt Options) (*App, error) {
 	for i, s := range cfg.Alerts.Escalation {
 		chain[i] = alert.Step{After: time.Duration(s.After), Owner: s.Owner}
 	}
+	feeds := &detect.FeedWatch{Store: st, Owner: pol.Owner("", "", "", "", ""), Feeds: detect.Feeds{
+		MinSilence: time.Duration(cfg.Feeds.StaleAfter), GapFactor: cfg.Feeds.GapFactor, Learn: time.Duration(cfg.Feeds.LearnFor),
+		Window: time.Duration(cfg.Feeds.QualityWindow), MinShare: cfg.Feeds.QualityMinShare,
+		MinQuarantined: cfg.Feeds.QualityMinRefused, ClearShare: cfg.Feeds.QualityClearShare,
+	}}
+	a.runner.Feeds, pol.Freshness = feeds.Check, feeds.Freshness
 	a.runner.SitesOf = st.SitesOf
 	a.runner.GroupWait = mgr.GroupWait
 	a.runner.Review = func(ctx context.Context) error {

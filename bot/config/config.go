@@ -21,6 +21,7 @@ type Config struct {
 	Ingest     Ingest            `yaml:"ingest"`
 	Stock      Stock             `yaml:"stock"`
 	Exceptions Exceptions        `yaml:"exceptions"`
+	Feeds      Feeds             `yaml:"feeds"`
 	Alerts     Alerts            `yaml:"alerts"`
 	Approvals  Approvals         `yaml:"approvals"`
 	Tiers      score.Policy      `yaml:"tiers"`
@@ -164,6 +165,48 @@ func (e Exceptions) Validate() error {
 	return nil
 }
 
+// Feeds says when an event feed (a `source`) has gone quiet or sends too
+// many bad records: the stale_feed and data_quality alerts.
+type Feeds struct {
+	// StaleAfter is the least silence that counts as stale; a source that
+	// is usually quiet longer needs GapFactor times its usual gap.
+	StaleAfter Duration `yaml:"stale_after"`
+	GapFactor  float64  `yaml:"gap_factor"`
+	// LearnFor is how long a new source is watched before it can be stale.
+	LearnFor Duration `yaml:"learn_for"`
+	// A source whose refused share over QualityWindow reaches
+	// QualityMinShare, with at least QualityMinRefused records refused,
+	// raises data_quality; it clears below QualityClearShare.
+	QualityWindow     Duration `yaml:"quality_window"`
+	QualityMinShare   float64  `yaml:"quality_min_share"`
+	QualityMinRefused int      `yaml:"quality_min_refused"`
+	QualityClearShare float64  `yaml:"quality_clear_share"`
+}
+
+// maxFeedWindow bounds quality_window: feed counts are kept 72 hours.
+const maxFeedWindow = 48 * time.Hour
+
+// Validate checks the feed settings.
+func (f Feeds) Validate() error {
+	switch {
+	case f.StaleAfter <= 0:
+		return errorf("stale_after", "%s, want more than 0", f.StaleAfter)
+	case !(f.GapFactor >= 1 && f.GapFactor <= 100):
+		return errorf("gap_factor", "%v, want 1 to 100", f.GapFactor)
+	case f.LearnFor < 0:
+		return errorf("learn_for", "%s, want 0 or more", f.LearnFor)
+	case f.QualityWindow <= 0 || time.Duration(f.QualityWindow) > maxFeedWindow:
+		return errorf("quality_window", "%s, want more than 0 and at most 48h", f.QualityWindow)
+	case !(f.QualityMinShare > 0 && f.QualityMinShare <= 1):
+		return errorf("quality_min_share", "%v, want a share above 0 and at most 1", f.QualityMinShare)
+	case f.QualityMinRefused < 1:
+		return errorf("quality_min_refused", "%d, want 1 or more", f.QualityMinRefused)
+	case !(f.QualityClearShare > 0 && f.QualityClearShare <= f.QualityMinShare):
+		return errorf("quality_clear_share", "%v, want above 0 and at most quality_min_share (%v)", f.QualityClearShare, f.QualityMinShare)
+	}
+	return nil
+}
+
 // Demand sources for the stock projection.
 const (
 	DemandEngine   = "engine"        // the forecasting engine on order history
@@ -255,6 +298,8 @@ func Default() Config {
 			TwoPersonOver: 25000, TTL: Duration(24 * time.Hour), RedeliverInterval: Duration(time.Minute),
 		},
 		Exceptions: Exceptions{DelayDays: 2, SlipDays: 3, AnomalyFactor: 10, AnomalyMinUnits: 10, DriftRatio: 1.25},
+		Feeds: Feeds{StaleAfter: Duration(6 * time.Hour), GapFactor: 1.5, LearnFor: Duration(24 * time.Hour),
+			QualityWindow: Duration(3 * time.Hour), QualityMinShare: 0.05, QualityMinRefused: 5, QualityClearShare: 0.025},
 		Tiers:      score.DefaultPolicy(),
 		// Empty rather than nil maps, so that the dump of String lists every
 		// key and loads back to an equal Config.
@@ -300,6 +345,9 @@ func (c Config) Validate() error {
 	}
 	if err := c.Exceptions.Validate(); err != nil {
 		return in("exceptions", err)
+	}
+	if err := c.Feeds.Validate(); err != nil {
+		return in("feeds", err)
 	}
 	if err := c.Alerts.Validate(); err != nil {
 		return in("alerts", err)

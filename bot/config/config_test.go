@@ -22,7 +22,7 @@ func TestLoadInvalid(t *testing.T) {
 	const duration = "want a duration such as 90s, 15m, 36h, 35d or 1d12h"
 	tests := map[string]string{
 		// Strict decoding.
-		"unknown_top_level_key.yaml": `line 2: prefx: unknown key, want one of prefix, ingest, stock, exceptions, alerts, approvals, tiers, owners, routes, roles`,
+		"unknown_top_level_key.yaml": `line 2: prefx: unknown key, want one of prefix, ingest, stock, exceptions, feeds, alerts, approvals, tiers, owners, routes, roles`,
 		"unknown_nested_key.yaml":    `line 4: ingest.batchsize: unknown key, want one of group, batch_size, block, claim_min_idle, claim_interval, max_deliveries, dedupe_window`,
 		"unknown_tiers_key.yaml":     `line 3: tiers.critical.min_revenue: unknown key, want one of min_revenue_at_risk, max_time_to_impact_hours`,
 		"unknown_route_key.yaml":     `line 3: routes[0].chanel: unknown key, want one of platform, channel, tiers, sites`,
@@ -65,6 +65,7 @@ func TestLoadInvalid(t *testing.T) {
 		"bad_service_level.yaml":         `line 3: stock.service_level.A: 1, want at least 0.5 and below 1`,
 		"history_days_short.yaml":        `line 2: stock.history_days: 7, want 14 to 1098`,
 		"anomaly_factor_below_one.yaml":  `line 2: exceptions.anomaly_factor: 0.5, want 0 (off) or at least 1`,
+		"feeds_clear_above_min.yaml":     `line 3: feeds.quality_clear_share: 0.04, want above 0 and at most quality_min_share (0.02)`,
 		"escalation_out_of_order.yaml":   `line 5: alerts.escalation[1].after: 1h, want more than the step before (2h)`,
 		"bad_approver_role.yaml":         `line 3: approvals.approvers.expedite: "intern" is not a role, want one of planner, buyer, finance, executive, admin`,
 		"empty_default_owner.yaml":       `line 2: owners.default: empty, want the team that owns alerts nothing else matches`,

@@ -44,14 +44,14 @@ type Env struct {
 	// command (DISCORD_APP_ID, DISCORD_GUILD_ID, extensions; a guild makes
 	// it appear at once, none registers it globally); public.
 	DiscordAppID, DiscordGuildID string
-	OpenAIKey        string // OPENAI_API_KEY; secret
-	OpenAIBaseURL    string // OPENAI_BASE_URL
-	OpenAIModel      string // OPENAI_MODEL
-	AzureEndpoint    string // AZURE_OPENAI_ENDPOINT
-	AzureKey         string // AZURE_OPENAI_API_KEY; secret
-	AzureDeployment  string // AZURE_OPENAI_DEPLOYMENT
-	AzureAPIVersion  string // AZURE_OPENAI_API_VERSION
-	IngestToken      string // QM_INGEST_TOKEN; secret
+	OpenAIKey                    string // OPENAI_API_KEY; secret
+	OpenAIBaseURL                string // OPENAI_BASE_URL
+	OpenAIModel                  string // OPENAI_MODEL
+	AzureEndpoint                string // AZURE_OPENAI_ENDPOINT
+	AzureKey                     string // AZURE_OPENAI_API_KEY; secret
+	AzureDeployment              string // AZURE_OPENAI_DEPLOYMENT
+	AzureAPIVersion              string // AZURE_OPENAI_API_VERSION
+	IngestToken                  string // QM_INGEST_TOKEN; secret
 	// ActionsWebhook receives approved actions and work items
 	// (QM_ACTIONS_WEBHOOK, an extension of the contract); its password
 	// and secret-looking query parameters are redacted.

@@ -43,8 +43,8 @@ func (n *Notifier) Notify(_ context.Context, channel string, a alert.Alert, _ *n
 func Format(a alert.Alert) string {
 	var b strings.Builder
 	about := a.SKU + "@" + a.Site
-	if a.SKU == "" && a.Supplier != "" {
-		about = "supplier " + a.Supplier
+	if a.SKU == "" && (a.Supplier != "" || a.Source != "") {
+		about = a.Subject()
 	}
 	fmt.Fprintf(&b, "%s  %-10s %-12s %-15s %s", a.DetectedAt.Format("Jan 02 15:04"), strings.ToUpper(string(a.Tier)), a.Change, a.Kind, about)
 	if a.State == alert.Resolved {

@@ -108,8 +108,8 @@ func (r *renderer) cut(what string, s string, limit int) string {
 // subject names what the alert is about: the position, or the supplier
 // for alerts about a supplier as a whole.
 func (r *renderer) subject() string {
-	if r.a.SKU == "" && r.a.Supplier != "" {
-		return "supplier " + r.a.Supplier
+	if r.a.SKU == "" && (r.a.Supplier != "" || r.a.Source != "") {
+		return r.a.Subject()
 	}
 	return r.a.SKU + "@" + r.a.Site
 }

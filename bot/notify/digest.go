@@ -37,11 +37,7 @@ func DigestText(changes []alert.Alert) string {
 			fmt.Fprintf(&b, " And %d more.", len(sorted)-digestTop)
 			break
 		}
-		about := a.SKU + "@" + a.Site
-		if a.SKU == "" {
-			about = "supplier " + a.Supplier
-		}
-		fmt.Fprintf(&b, " %s %s %s %s (%s);", strings.ToUpper(string(a.Tier)), a.Kind, about, Money(a.RevenueAtRisk), a.Change)
+		fmt.Fprintf(&b, " %s %s %s %s (%s);", strings.ToUpper(string(a.Tier)), a.Kind, a.Subject(), Money(a.RevenueAtRisk), a.Change)
 	}
 	return strings.TrimSuffix(b.String(), ";")
 }

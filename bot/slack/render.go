@@ -399,6 +399,8 @@ func emoji(a alert.Alert) string {
 func subject(a alert.Alert) string {
 	pos := a.SKU + "@" + a.Site
 	switch {
+	case a.SKU == "" && a.Site == "" && a.Source != "":
+		return "feed " + a.Source
 	case a.SKU == "" && a.Site == "":
 		return a.Supplier
 	case a.Supplier != "":

@@ -104,6 +104,11 @@ func runBot(ctx context.Context, g *globals, o botOptions) error {
 		// Alerts are held on the simulated clock: two sweeps' worth, so a
 		// supplier's group is raised before its members are due.
 		cfg.Alerts.GroupWait = config.Duration(time.Duration(2 * 5 * o.speed * float64(time.Second)))
+		// A sweep every 5 real seconds is 5 simulated hours: judge feed
+		// quality over more than one, and learn the feeds' rhythm over the
+		// simulation's first day and a half.
+		cfg.Feeds.QualityWindow = config.Duration(6 * time.Hour)
+		cfg.Feeds.LearnFor = config.Duration(36 * time.Hour)
 		producer = &app.Producer{Sim: s, Clock: clock, Speed: o.speed}
 	}
 	notifiers, err := chatNotifiers(env, log)

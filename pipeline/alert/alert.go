@@ -70,6 +70,7 @@ type Alert struct {
 	SKU         string     `json:"sku"`
 	Site        string     `json:"site"`
 	Supplier    string     `json:"supplier,omitempty"` // for alerts about a supplier as a whole
+	Source      string     `json:"source,omitempty"`   // for alerts about an event feed (stale_feed, data_quality)
 	// Labels say what else an alert is about (the supplier of a slipped
 	// PO, say); unlike SKU, Site and Supplier they are not part of its
 	// identity, and grouping and inhibition match on them.
@@ -85,10 +86,10 @@ type Alert struct {
 	// episode and when an action for it was approved, for decision latency.
 	AcknowledgedAt *time.Time `json:"acknowledged_at,omitempty"`
 	MitigatedAt    *time.Time `json:"mitigated_at,omitempty"`
-	AcknowledgedBy  string            `json:"acknowledged_by,omitempty"`
-	Note            string            `json:"note,omitempty"` // the acknowledgement's note; partner or user text, untrusted
-	SnoozedUntil    *time.Time        `json:"snoozed_until,omitempty"`
-	Assignee        string            `json:"assignee,omitempty"`
+	AcknowledgedBy string     `json:"acknowledged_by,omitempty"`
+	Note           string     `json:"note,omitempty"` // the acknowledgement's note; partner or user text, untrusted
+	SnoozedUntil   *time.Time `json:"snoozed_until,omitempty"`
+	Assignee       string     `json:"assignee,omitempty"`
 	// EscalationLevel is how many steps of the escalation chain an
 	// unacknowledged critical alert has climbed (0: its first owner).
 	EscalationLevel   int                 `json:"escalation_level,omitempty"`
@@ -156,6 +157,7 @@ type Candidate struct {
 	Kind              string
 	SKU, Site         string
 	Supplier          string // for alerts about a supplier as a whole; then SKU and Site are empty
+	Source            string // for alerts about an event feed as a whole; then SKU and Site are empty
 	Labels            map[string]string
 	Tier              score.Tier
 	Score             float64
@@ -171,6 +173,20 @@ type Candidate struct {
 	Planned           *Planned
 	Triggers          []string
 	SignalAt          time.Time // event time of the newest event behind it; zero when unknown
+}
+
+// Subject says what the alert is about, for people: "SKU@SITE",
+// "supplier SUP-1" or "feed wms-east".
+func (a Alert) Subject() string {
+	switch {
+	case a.SKU != "" || a.Site != "":
+		return a.SKU + "@" + a.Site
+	case a.Supplier != "":
+		return "supplier " + a.Supplier
+	case a.Source != "":
+		return "feed " + a.Source
+	}
+	return ""
 }
 
 // Groupable reports whether a group alert may stand for c: a position's

@@ -64,11 +64,11 @@ const maxCASRetries = 5
 // when the alert is new, was resolved, or changed materially, and returns
 // it; nil means nothing worth a revision changed.
 func (m *Manager) Fire(ctx context.Context, c Candidate) (*Alert, error) {
-	fp := Fingerprint(c.Kind, c.SKU, c.Site, c.Supplier)
+	fp := Fingerprint(c.Kind, c.SKU, c.Site, c.Supplier, c.Source)
 	return m.update(ctx, fp, func(cur *Alert) *Alert {
 		now := m.now().UTC()
 		next := Alert{
-			Fingerprint: fp, Kind: c.Kind, SKU: c.SKU, Site: c.Site, Supplier: c.Supplier, Tier: c.Tier,
+			Fingerprint: fp, Kind: c.Kind, SKU: c.SKU, Site: c.Site, Supplier: c.Supplier, Source: c.Source, Tier: c.Tier,
 			DetectedAt: now, TriggerEventIDs: nonNil(c.Triggers), Score: c.Score,
 			RevenueAtRisk: c.RevenueAtRisk, TimeToImpactHours: c.TimeToImpactHours,
 			RecommendedAction: c.RecommendedAction, ActionKey: c.ActionKey, ResponseClass: c.ResponseClass, Owner: c.Owner,

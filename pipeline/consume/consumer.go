@@ -241,17 +241,20 @@ func (c *Consumer) poison(ctx context.Context, entries []store.Entry) ([]store.E
 	var keep []store.Entry
 	var bad []store.Quarantined
 	var badIDs []string
+	var feeds []store.FeedEntry
 	for _, e := range entries {
 		if n := counts[e.ID]; n > c.cfg.MaxDeliveries {
+			src := store.FeedSource(rawSource(e.Body))
 			bad = append(bad, store.Quarantined{Entry: e.ID, Reason: string(event.ReasonPoison),
-				Detail: fmt.Sprintf("delivered %d times without being processed", n), Raw: e.Body, At: c.now(), Consumer: c.cfg.Consumer})
+				Detail: fmt.Sprintf("delivered %d times without being processed", n), Raw: e.Body, At: c.now(), Consumer: c.cfg.Consumer, Source: src})
+			feeds = append(feeds, store.FeedEntry{Source: src, Arrived: e.Arrived, Status: store.FeedQuarantined, Reason: string(event.ReasonPoison)})
 			badIDs = append(badIDs, e.ID)
 			continue
 		}
 		keep = append(keep, e)
 	}
 	if len(bad) > 0 {
-		if err := c.st.Quarantine(ctx, bad); err != nil {
+		if err := c.st.Settle(ctx, bad, feeds); err != nil {
 			return nil, err
 		}
 		if err := c.st.Ack(ctx, c.cfg.Group, badIDs...); err != nil {
@@ -275,8 +278,8 @@ func (c *Consumer) handle(ctx context.Context, entries []store.Entry) error {
 	return c.commit(ctx, b)
 }
 
-// commit applies a prepared batch, quarantines what it refused, then
-// acknowledges what is durable.
+// commit applies a prepared batch, quarantines what it refused and counts
+// it by source, then acknowledges what is durable.
 func (c *Consumer) commit(ctx context.Context, b *Batch) error {
 	start := time.Now()
 	out, err := c.proc.Commit(ctx, b)
@@ -286,7 +289,8 @@ func (c *Consumer) commit(ctx context.Context, b *Batch) error {
 	if out, err = c.deferReferential(ctx, out); err != nil {
 		return err
 	}
-	if err := c.st.Quarantine(ctx, out.Quarantine); err != nil {
+	// The quarantine records and the feed statistics go in one round trip.
+	if err := c.st.Settle(ctx, out.Quarantine, feedEntries(b, out)); err != nil {
 		return err
 	}
 	ack := out.Done

@@ -153,7 +153,7 @@ func (p *Processor) Commit(ctx context.Context, b *Batch) (Outcome, error) {
 func (p *Processor) quarantined(it *item) store.Quarantined {
 	return store.Quarantined{
 		Entry: it.entry.ID, Reason: string(it.err.Reason), Field: it.err.Field, Detail: it.err.Detail,
-		Raw: it.entry.Body, At: p.now(), Consumer: p.consumer,
+		Raw: it.entry.Body, At: p.now(), Consumer: p.consumer, Source: itemSource(it),
 	}
 }
 

@@ -2,10 +2,12 @@ package detect
 
 import (
 	"context"
+	"encoding/json"
 	"github.com/quartermaster-ops/quartermaster/pipeline/kpi"
 	"log/slog"
 	"slices"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -36,6 +38,10 @@ type Runner struct {
 	Review func(ctx context.Context) error
 	// SitesOf, when set, lists the sites of a SKU, for transfers.
 	SitesOf func(ctx context.Context, sku string) ([]string, error)
+	// Feeds, when set, runs on every sweep and judges the event feeds as
+	// a whole (stale_feed, data_quality): the alerts that hold, and the
+	// fingerprints of those to clear. FeedWatch.Check is one.
+	Feeds func(ctx context.Context, now time.Time) (fire []alert.Candidate, clear []string, err error)
 	// GroupWait is the alert manager's group wait: when an evaluation
 	// raises an alert a group may stand for, a sweep (which raises the
 	// groups) runs after half of it, or at the next tick if sooner.
@@ -186,6 +192,7 @@ func (r *Runner) Sweep(ctx context.Context) {
 		views[st.Supplier].Stats = st
 	}
 	r.supplierAlerts(ctx, views)
+	r.feedAlerts(ctx)
 	if r.Review != nil {
 		if err := r.Review(ctx); err != nil {
 			r.log.Warn("review open alerts", "err", err)
@@ -264,6 +271,37 @@ func (r *Runner) siblings(ctx context.Context, p store.Position) []store.Positio
 	return out
 }
 
+// alertReader reads an alert's current record; the store is one.
+type alertReader interface {
+	Alert(ctx context.Context, fp string) (record []byte, rev int64, err error)
+}
+
+// claimed sums, by source site, the units of sku that the open stockout
+// alerts at the sibling sites plan to transfer. A read error leaves a
+// sibling out: at worst two shortages are offered the same surplus, which
+// the approvals then show.
+func (r *Runner) claimed(ctx context.Context, sku string, siblings []store.Position) map[string]float64 {
+	ar, ok := r.read.(alertReader)
+	if !ok {
+		return nil
+	}
+	out := map[string]float64{}
+	for _, sib := range siblings {
+		raw, _, err := ar.Alert(ctx, alert.Fingerprint(alert.KindStockout, sku, sib.Site))
+		if err != nil || raw == nil {
+			continue
+		}
+		var a alert.Alert
+		if json.Unmarshal(raw, &a) != nil || a.State == alert.Resolved || a.Planned == nil || a.Planned.Kind != "transfer" {
+			continue
+		}
+		if qty, err := strconv.ParseFloat(a.Planned.Params["qty"], 64); err == nil {
+			out[a.Planned.Params["from_site"]] += qty
+		}
+	}
+	return out
+}
+
 // substitutes reads the positions at p's site of the SKUs its master
 // data names as substitutes. A read error leaves one out.
 func (r *Runner) substitutes(ctx context.Context, p store.Position) []store.Position {
@@ -316,6 +354,7 @@ func (r *Runner) evaluate(ctx context.Context, ss string, triggers []string) (*S
 	if sit.Proj.Stockout() && sit.Proj.UnservedQty > 0 {
 		sit.Siblings = r.siblings(ctx, p)
 		sit.Substitutes = r.substitutes(ctx, p)
+		sit.Claimed = r.claimed(ctx, p.SKU, sit.Siblings)
 	}
 	var all []alert.Candidate
 	for _, d := range r.dets {

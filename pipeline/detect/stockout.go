@@ -36,6 +36,9 @@ type Policy struct {
 	Score               score.Policy
 	Owner               OwnerFunc
 	Exceptions          Thresholds
+	// Freshness, when set, says which event feeds are stale or refused
+	// too often as of the last sweep, for data confidence.
+	Freshness func() *Freshness
 }
 
 // Thresholds say when a supply or demand change is an exception.
@@ -199,6 +202,11 @@ func (s *Situation) confidence(proj inventory.Projection) (float64, []string) {
 		conf, why = 0.6, append(why, fmt.Sprintf("on-hand last counted %.0f days ago", age.Hours()/24))
 	case age > countAging:
 		conf, why = 0.8, append(why, fmt.Sprintf("on-hand last counted %.0f days ago", age.Hours()/24))
+	}
+	if s.Policy.Freshness != nil {
+		f, caveats := s.Policy.Freshness().Confidence(s.P.Site)
+		conf *= f
+		why = append(why, caveats...)
 	}
 	for _, in := range s.Inbound {
 		if in.Ref == proj.CoveredBy && in.Basis == inventory.BasisSupplierPromise {
