@@ -27,12 +27,15 @@ import (
 	"github.com/quartermaster-ops/quartermaster/bot/console"
 	"github.com/quartermaster-ops/quartermaster/bot/discord"
 	"github.com/quartermaster-ops/quartermaster/bot/interact"
+	"github.com/quartermaster-ops/quartermaster/bot/llm"
 	"github.com/quartermaster-ops/quartermaster/bot/notify"
 	"github.com/quartermaster-ops/quartermaster/bot/silence"
 	"github.com/quartermaster-ops/quartermaster/bot/slack"
+	"github.com/quartermaster-ops/quartermaster/bot/summary"
 	"github.com/quartermaster-ops/quartermaster/pipeline/alert"
 	"github.com/quartermaster-ops/quartermaster/pipeline/consume"
 	"github.com/quartermaster-ops/quartermaster/pipeline/detect"
+	"github.com/quartermaster-ops/quartermaster/pipeline/score"
 	"github.com/quartermaster-ops/quartermaster/store"
 	"github.com/quartermaster-ops/quartermaster/store/audit"
 )
@@ -73,6 +76,8 @@ type App struct {
 	book     *approve.Book
 	silences *silence.Store    // people's silences, shared by every replica
 	discord  *discord.Endpoint // Discord's interactions: buttons and /qm; nil without DISCORD_PUBLIC_KEY
+	model    *llm.Client       // the language model; nil writes from templates
+	summary  *summary.Summarizer
 	handler  http.Handler
 
 	mu   sync.Mutex
@@ -106,6 +111,20 @@ func New(ctx context.Context, opt Options) (*App, error) {
 		Buckets: prometheus.ExponentialBuckets(60, 2, 14), // 1 minute to about 11 days
 	}, []string{"stage", "resolved_by"})
 	reg.MustRegister(a.alerts, a.latency)
+
+	if llm.Configured(opt.Env) {
+		if a.model, err = llm.New(opt.Env, llm.Options{Registerer: reg, Log: opt.Log}); err != nil {
+			return nil, err
+		}
+	}
+	rejected, err := summary.NewRejectedCounter(reg)
+	if err != nil {
+		return nil, err
+	}
+	a.summary = &summary.Summarizer{Log: opt.Log, Rejected: rejected}
+	if a.model != nil {
+		a.summary.Model = a.model // never a typed nil in the interface
+	}
 
 	mgr := alert.NewManager(st, opt.Now, a.notify)
 	auditLog := audit.New(opt.Redis, cfg.Prefix, audit.Options{Now: opt.Now})
@@ -246,16 +265,39 @@ func (a *App) chat(cfg config.Config) *notify.Dispatcher {
 			platform = config.PlatformConsole
 		}
 		r := r
-		routes = append(routes, notify.Route{Platform: platform, Channel: r.Channel,
+		routes = append(routes, notify.Route{Platform: platform, Channel: r.Channel, Role: r.Role,
 			Match: func(al alert.Alert) bool { return r.Match(al.Tier, al.Site) }})
 	}
 	return &notify.Dispatcher{
 		St: a.Store, Routes: routes, Notifiers: notifiers, Group: "notify", Consumer: a.opt.Consumer,
 		Block: time.Second, Log: a.opt.Log, Attempts: 5, Sent: notify.NewSentCounter(a.Registry), Mute: a.muted,
+		Summarize: a.summarize,
 		// Slack's and Discord's documented pace is about one message a
 		// second per channel; storms beyond it become digests.
 		Pace: map[string]time.Duration{config.PlatformSlack: time.Second, config.PlatformDiscord: time.Second},
 	}
+}
+
+// summarize writes an open actionable or critical alert's summary for a
+// channel's readers. The model (when configured) writes only the changes
+// that page people, raises, escalations and repeats, so a busy day does
+// not become a model call per revision; templates write the rest.
+func (a *App) summarize(ctx context.Context, al alert.Alert, role string) string {
+	if al.State == alert.Resolved || al.Tier.Rank() < score.Actionable.Rank() {
+		return ""
+	}
+	s := a.summary
+	if s.Model != nil && al.Change != alert.Raised && al.Change != alert.Escalated && al.Change != alert.Repeated {
+		plain := *s
+		plain.Model = nil
+		s = &plain
+	}
+	sum, err := s.Summarize(ctx, al, role)
+	if err != nil {
+		a.opt.Log.Warn("summary not written", "alert", al.ID, "role", role, "err", err)
+		return ""
+	}
+	return sum.Text
 }
 
 // muted keeps out of chat the alert changes people silenced (see

@@ -55,6 +55,12 @@ type running struct {
 // start runs an App against rdb with a fixed detection clock.
 func start(t *testing.T, rdb redis.UniversalClient, prefix string, now time.Time) *running {
 	t.Helper()
+	return startWith(t, rdb, prefix, now, nil)
+}
+
+// startWith starts a replica whose options change first changes.
+func startWith(t *testing.T, rdb redis.UniversalClient, prefix string, now time.Time, change func(*Options)) *running {
+	t.Helper()
 	cfg := config.Default()
 	cfg.Prefix = prefix
 	cfg.Roles = map[string]string{"U1": "planner"}
@@ -62,10 +68,14 @@ func start(t *testing.T, rdb redis.UniversalClient, prefix string, now time.Time
 	cfg.Stock.SweepInterval = config.Duration(time.Hour)
 	out := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	a, err := New(context.Background(), Options{
+	opt := Options{
 		Config: cfg, Env: config.Env{IngestToken: "s3cret", SlackSigningSecret: signingSecret}, Redis: rdb, Listen: "127.0.0.1:0",
 		Consumer: "test", Now: func() time.Time { return now }, Out: out, Log: log,
-	})
+	}
+	if change != nil {
+		change(&opt)
+	}
+	a, err := New(context.Background(), opt)
 	if err != nil {
 		t.Fatal(err)
 	}

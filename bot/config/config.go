@@ -231,6 +231,9 @@ type Route struct {
 	Channel  string       `yaml:"channel"`  // channel id or name on that platform
 	Tiers    []score.Tier `yaml:"tiers"`
 	Sites    []string     `yaml:"sites,omitempty"` // empty means every site
+	// Role is who reads the channel: its alerts' summaries are written for
+	// that role (planner when empty).
+	Role string `yaml:"role,omitempty"`
 }
 
 // The chat platforms a Route can name, and "webhook": work items posted to
@@ -251,11 +254,14 @@ const (
 	RoleFinance   = "finance"
 	RoleExecutive = "executive"
 	RoleAdmin     = "admin"
+	// RoleSiteManager runs a plant or a distribution centre: dates and
+	// quantities first.
+	RoleSiteManager = "site_manager"
 )
 
 var (
 	platforms = []string{PlatformSlack, PlatformDiscord, PlatformConsole, PlatformWebhook}
-	roles     = []string{RolePlanner, RoleBuyer, RoleFinance, RoleExecutive, RoleAdmin}
+	roles     = []string{RolePlanner, RoleBuyer, RoleFinance, RoleExecutive, RoleAdmin, RoleSiteManager}
 )
 
 // Limits that Validate enforces.
@@ -300,7 +306,7 @@ func Default() Config {
 		Exceptions: Exceptions{DelayDays: 2, SlipDays: 3, AnomalyFactor: 10, AnomalyMinUnits: 10, DriftRatio: 1.25},
 		Feeds: Feeds{StaleAfter: Duration(6 * time.Hour), GapFactor: 1.5, LearnFor: Duration(24 * time.Hour),
 			QualityWindow: Duration(3 * time.Hour), QualityMinShare: 0.05, QualityMinRefused: 5, QualityClearShare: 0.025},
-		Tiers:      score.DefaultPolicy(),
+		Tiers: score.DefaultPolicy(),
 		// Empty rather than nil maps, so that the dump of String lists every
 		// key and loads back to an equal Config.
 		Owners: Owners{
@@ -491,6 +497,9 @@ func (r Route) Validate() error {
 		if strings.TrimSpace(s) == "" {
 			return errorf(fmt.Sprintf("sites[%d]", i), "empty, want a site id")
 		}
+	}
+	if r.Role != "" && !slices.Contains(roles, r.Role) {
+		return errorf("role", "%q, want one of %s", r.Role, strings.Join(roles, ", "))
 	}
 	return nil
 }

@@ -25,7 +25,7 @@ func TestLoadInvalid(t *testing.T) {
 		"unknown_top_level_key.yaml": `line 2: prefx: unknown key, want one of prefix, ingest, stock, exceptions, feeds, alerts, approvals, tiers, owners, routes, roles`,
 		"unknown_nested_key.yaml":    `line 4: ingest.batchsize: unknown key, want one of group, batch_size, block, claim_min_idle, claim_interval, max_deliveries, dedupe_window`,
 		"unknown_tiers_key.yaml":     `line 3: tiers.critical.min_revenue: unknown key, want one of min_revenue_at_risk, max_time_to_impact_hours`,
-		"unknown_route_key.yaml":     `line 3: routes[0].chanel: unknown key, want one of platform, channel, tiers, sites`,
+		"unknown_route_key.yaml":     `line 3: routes[0].chanel: unknown key, want one of platform, channel, tiers, sites, role`,
 		"repeated_key.yaml":          `line 3: stock.horizon_days: repeated key, first at line 2`,
 		"two_documents.yaml":         `line 2: a second YAML document, want one`,
 		"syntax_error.yaml":          `line 2: did not find expected key`,
@@ -67,14 +67,14 @@ func TestLoadInvalid(t *testing.T) {
 		"anomaly_factor_below_one.yaml":  `line 2: exceptions.anomaly_factor: 0.5, want 0 (off) or at least 1`,
 		"feeds_clear_above_min.yaml":     `line 3: feeds.quality_clear_share: 0.04, want above 0 and at most quality_min_share (0.02)`,
 		"escalation_out_of_order.yaml":   `line 5: alerts.escalation[1].after: 1h, want more than the step before (2h)`,
-		"bad_approver_role.yaml":         `line 3: approvals.approvers.expedite: "intern" is not a role, want one of planner, buyer, finance, executive, admin`,
+		"bad_approver_role.yaml":         `line 3: approvals.approvers.expedite: "intern" is not a role, want one of planner, buyer, finance, executive, admin, site_manager`,
 		"empty_default_owner.yaml":       `line 2: owners.default: empty, want the team that owns alerts nothing else matches`,
 		"empty_owner.yaml":               `line 3: owners.by_site.DC-EAST: empty, want an owner`,
 		"bad_route_platform.yaml":        `line 5: routes[1].platform: "teams", want one of slack, discord, console, webhook`,
 		"route_without_channel.yaml":     `line 2: routes[0].channel: empty, want a channel id or name`,
 		"route_without_tiers.yaml":       `line 2: routes[0].tiers: empty, want one or more of info, actionable, critical`,
 		"bad_route_tier.yaml":            `line 4: routes[0].tiers[1]: "urgent", want one of info, actionable, critical`,
-		"bad_role.yaml":                  `line 3: roles.U0G9QF9C6: "cfo", want one of planner, buyer, finance, executive, admin`,
+		"bad_role.yaml":                  `line 3: roles.U0G9QF9C6: "cfo", want one of planner, buyer, finance, executive, admin, site_manager`,
 	}
 
 	files, err := filepath.Glob("testdata/invalid/*.yaml")
@@ -221,7 +221,7 @@ func TestExample(t *testing.T) {
 	want.Owners.ByRegion = map[string]string{"EMEA": "emea-supply"}
 	want.Routes = append(want.Routes,
 		Route{Platform: PlatformSlack, Channel: "#supply-alerts", Tiers: []score.Tier{score.Actionable, score.Critical}},
-		Route{Platform: PlatformSlack, Channel: "#dc-east", Tiers: []score.Tier{score.Critical}, Sites: []string{"DC-EAST"}},
+		Route{Platform: PlatformSlack, Channel: "#dc-east", Tiers: []score.Tier{score.Critical}, Sites: []string{"DC-EAST"}, Role: RoleSiteManager},
 		Route{Platform: PlatformDiscord, Channel: "123456789012345678", Tiers: []score.Tier{score.Critical}},
 		Route{Platform: PlatformWebhook, Channel: "supply-tickets", Tiers: []score.Tier{score.Actionable}},
 	)
@@ -334,7 +334,7 @@ func TestValidate(t *testing.T) {
 		{"empty owner key", func(c *Config) { c.Owners.ByRegion = map[string]string{"": "x"} }, "owners.by_region: empty key, want a name to match"},
 		{"empty route site", func(c *Config) { c.Routes[0].Sites = []string{"DC-EAST", " "} }, "routes[0].sites[1]: empty, want a site id"},
 		{"empty role user", func(c *Config) { c.Roles = map[string]string{"": RoleAdmin} }, "roles: empty user id"},
-		{"roles in key order", func(c *Config) { c.Roles = map[string]string{"b": "x", "a": "y"} }, `roles.a: "y", want one of planner, buyer, finance, executive, admin`},
+		{"roles in key order", func(c *Config) { c.Roles = map[string]string{"b": "x", "a": "y"} }, `roles.a: "y", want one of planner, buyer, finance, executive, admin, site_manager`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -30,6 +30,10 @@ func New(w io.Writer) *Notifier { return &Notifier{w: w} }
 // and is safe for concurrent use.
 func (n *Notifier) Notify(_ context.Context, channel string, a alert.Alert, _ *notify.Ref) (notify.Ref, error) {
 	line := Format(a)
+	if a.Summary != "" {
+		// The summary reads as a second, indented line of the same change.
+		line += "\n    " + strings.ReplaceAll(a.Summary, "\n", "\n    ")
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if _, err := fmt.Fprintln(n.w, line); err != nil {

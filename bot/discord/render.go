@@ -150,6 +150,10 @@ func (r *renderer) embed() *discordgo.MessageEmbed {
 	} else if a.RecommendedAction != "" {
 		e.Description = r.cut("description", a.RecommendedAction, maxEmbedDescription)
 	}
+	if a.Summary != "" && a.State != alert.Resolved {
+		// What it means first, then what to do.
+		e.Description = r.cut("description", a.Summary+"\n\n"+e.Description, maxEmbedDescription)
+	}
 
 	field := func(name, value string) {
 		if value == "" {

@@ -17,6 +17,7 @@ import (
 type Route struct {
 	Platform, Channel string
 	Match             func(a alert.Alert) bool
+	Role              string // who reads the channel, for summaries
 }
 
 func (r Route) name() string { return r.Platform + ":" + r.Channel }
@@ -43,6 +44,9 @@ type Dispatcher struct {
 	// supplier-wide one that stands for it); muted changes stay on the
 	// alert stream and are counted, but reach no chat. nil mutes nothing.
 	Mute func(ctx context.Context, a alert.Alert) (bool, error)
+	// Summarize, when set, writes the summary of an alert change for a
+	// route's readers (their role); "" shows none.
+	Summarize func(ctx context.Context, a alert.Alert, role string) string
 	// Pace is the least time between two sends to one channel, by
 	// platform (Slack asks for about one message a second per channel);
 	// absent means no pause.
@@ -254,6 +258,9 @@ func (d *Dispatcher) deliver(ctx context.Context, r Route, n Notifier, a alert.A
 		if err := json.Unmarshal(last.Record, prev); err != nil {
 			prev = nil // an unreadable reference: post anew rather than lose the change
 		}
+	}
+	if d.Summarize != nil {
+		a.Summary = d.Summarize(ctx, a, r.Role)
 	}
 	attempts := max(d.Attempts, 1)
 	for i := 0; ; i++ {

@@ -60,6 +60,7 @@ const (
 const (
 	blockHeader  = "qm_header"
 	blockFacts   = "qm_facts"
+	blockSummary = "qm_summary"
 	blockAction  = "qm_action"
 	blockContext = "qm_context"
 	blockActions = "qm_actions"
@@ -127,6 +128,9 @@ func (n *Notifier) render(a alert.Alert, now time.Time) message {
 	if len(fields) > maxFields {
 		n.log.Warn("slack section fields dropped", "alert", a.ID, "fields", len(fields), "limit", maxFields)
 		fields = fields[:maxFields]
+	}
+	if a.Summary != "" && !resolved {
+		blocks = append(blocks, slackapi.NewSectionBlock(mrkdwn(n.truncate(a.ID, "summary", escape(a.Summary), maxSectionChars)), nil, nil, slackapi.SectionBlockOptionBlockID(blockSummary)))
 	}
 	blocks = append(blocks, slackapi.NewSectionBlock(nil, fields, nil, slackapi.SectionBlockOptionBlockID(blockFacts)))
 

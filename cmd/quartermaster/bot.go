@@ -178,11 +178,8 @@ func chatNotifiers(env config.Env, log *slog.Logger) ([]app.PlatformNotifier, er
 func startupLines(env config.Env, redisDesc string) []string {
 	lines := []string{"redis: " + redisDesc}
 	for _, l := range env.Summary() {
-		switch {
-		case strings.HasPrefix(l, "redis:"):
+		if strings.HasPrefix(l, "redis:") {
 			continue
-		case strings.HasPrefix(l, "llm:"):
-			l = "llm: templates (the LLM layer is not in this build yet)"
 		}
 		lines = append(lines, l)
 	}

@@ -109,6 +109,10 @@ type Alert struct {
 	Planned *Planned `json:"planned_action,omitempty"`
 	// Proposal is the proposal made of Planned, once someone proposed it.
 	Proposal *ProposalRef `json:"proposal,omitempty"`
+
+	// Summary is the summary chat shows for the route's readers, written
+	// at delivery (bot/summary); it is never stored.
+	Summary string `json:"-"`
 }
 
 // Planned is an action exactly enough to approve and carry out: what kind,
