@@ -104,7 +104,7 @@ YAML file (--config or QM_CONFIG). Start with: quartermaster demo`),
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		newDemo(g), newRun(g), newIngest(g), newReplay(g), newQuarantine(g), newForecast(g), newKPI(g), newWhatIf(g), newAudit(g), newConfig(g), newVersion(g),
-		newBrief(g),
+		newBrief(g), newAsk(g),
 	)
 	return root
 }
