@@ -23,6 +23,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/quartermaster-ops/quartermaster/bot/approve"
+	"github.com/quartermaster-ops/quartermaster/bot/ask"
+	"github.com/quartermaster-ops/quartermaster/bot/brief"
 	"github.com/quartermaster-ops/quartermaster/bot/config"
 	"github.com/quartermaster-ops/quartermaster/bot/console"
 	"github.com/quartermaster-ops/quartermaster/bot/discord"
@@ -78,6 +80,9 @@ type App struct {
 	discord  *discord.Endpoint // Discord's interactions: buttons and /qm; nil without DISCORD_PUBLIC_KEY
 	model    *llm.Client       // the language model; nil writes from templates
 	summary  *summary.Summarizer
+	asker    *ask.Asker     // questions in chat and on /v1/ask
+	briefs   *brief.Service // the daily briefing
+	schedule *brief.Scheduler
 	handler  http.Handler
 
 	mu   sync.Mutex
@@ -138,8 +143,20 @@ func New(ctx context.Context, opt Options) (*App, error) {
 	})
 	pol := DetectPolicy(cfg)
 	a.silences = silence.New(opt.Redis, cfg.Prefix, opt.Now, nil)
+	a.asker = ask.New(st, pol, ask.Options{Model: a.model, Now: opt.Now, Log: opt.Log, Registerer: reg})
+	a.briefs = &brief.Service{
+		Sources: brief.Sources{State: st, History: brief.StreamHistory{Store: st}, Proposals: a.book},
+		Options: brief.Options{Policy: pol, Targets: cfg.KPITargets},
+		Writer:  brief.Writer{Log: opt.Log},
+	}
+	if a.model != nil {
+		a.briefs.Writer.Model = a.model // never a typed nil in the interface
+	}
+	if a.schedule, err = a.scheduler(cfg); err != nil {
+		return nil, err
+	}
 	a.people = &interact.Handler{Alerts: mgr, Roles: cfg.Roles, Audit: auditLog, Book: a.book, Status: a.status(pol),
-		Silences: a.silences}
+		Silences: a.silences, Ask: a.ask, Brief: a.brief}
 	mgr.For, mgr.GroupWait = time.Duration(cfg.Alerts.For), time.Duration(cfg.Alerts.GroupWait)
 	detectors := []detect.Detector{detect.Stockout{}, detect.Late{}, detect.Anomaly{}}
 	metrics := consume.NewMetrics(reg)
@@ -278,6 +295,54 @@ func (a *App) chat(cfg config.Config) *notify.Dispatcher {
 	}
 }
 
+// ask answers a question from chat under the asker's role; people
+// without a role get the most restricted view.
+func (a *App) ask(ctx context.Context, user, role, question string) (string, error) {
+	ans, err := a.asker.Answer(ctx, ask.Question{Text: question, Role: role, User: user})
+	if err != nil {
+		return "", err
+	}
+	return ans.Plain(), nil
+}
+
+// brief writes the briefing for a chat user's role; without a role, the
+// planner's, which shows no cost or margin.
+func (a *App) brief(ctx context.Context, _, role string) (string, error) {
+	if role == "" {
+		role = config.RolePlanner
+	}
+	b, err := a.briefs.Brief(ctx, role, a.opt.Now())
+	if err != nil {
+		return "", err
+	}
+	return b.Text, nil
+}
+
+// scheduler builds the briefings' scheduler. A schedule's platform with no
+// token falls back to the console, as routes do.
+func (a *App) scheduler(cfg config.Config) (*brief.Scheduler, error) {
+	posters := map[string]brief.Poster{config.PlatformConsole: &brief.Console{Out: a.opt.Out}}
+	for _, n := range a.opt.Notifiers {
+		if p, ok := n.Notifier.(brief.Poster); ok {
+			posters[n.Platform] = p
+		}
+	}
+	var list []brief.Schedule
+	for _, b := range cfg.Briefings {
+		platform := b.Platform
+		if posters[platform] == nil {
+			platform = config.PlatformConsole
+		}
+		list = append(list, brief.Schedule{Name: b.Name, Cron: b.Cron, TimeZone: b.TimeZone, Platform: platform, Channel: b.Channel, Role: b.Role})
+	}
+	s, err := brief.NewScheduler(list, brief.SchedulerOptions{Briefer: a.briefs, Posters: posters, Lease: a.Store,
+		LeasePrefix: cfg.Prefix, Owner: a.opt.Consumer, Now: a.opt.Now, Log: a.opt.Log})
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return s, nil
+}
+
 // summarize writes an open actionable or critical alert's summary for a
 // channel's readers. The model (when configured) writes only the changes
 // that page people, raises, escalations and repeats, so a busy day does
@@ -399,6 +464,7 @@ func (a *App) Run(ctx context.Context) error {
 	g.Go(cancel, func() error { return a.consumer.Run(ctx) })
 	g.Go(cancel, func() error { return a.runner.Run(ctx) })
 	g.Go(cancel, func() error { return a.dispatch.Run(ctx) })
+	g.Go(cancel, func() error { return a.schedule.Run(ctx) })
 	if a.opt.Env.ActionsWebhook != "" {
 		g.Go(cancel, func() error { return a.redeliver(ctx) })
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/quartermaster-ops/quartermaster/bot/ask"
 	"github.com/quartermaster-ops/quartermaster/bot/slack"
 	"github.com/quartermaster-ops/quartermaster/pipeline/intake"
 	"github.com/quartermaster-ops/quartermaster/store"
@@ -29,6 +30,13 @@ func (a *App) routes() http.Handler {
 		// Discord's interactions endpoint: button clicks on alerts and /qm.
 		mux.Handle("/discord/interactions", a.discord)
 	}
+	// Questions over HTTP: a bearer token is required (QM_ASK_TOKEN, else
+	// QM_INGEST_TOKEN), and only with it may the body name a role.
+	askToken := a.opt.Env.AskToken
+	if askToken == "" {
+		askToken = a.opt.Env.IngestToken
+	}
+	mux.Handle("/v1/ask", ask.Handler(a.asker, askToken, a.opt.Log))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

@@ -12,12 +12,12 @@ import (
 
 // Roles are the roles a briefing can be written for, as in the policy
 // file's roles.
-var Roles = []string{"planner", "buyer", "finance", "executive", "admin"}
+var Roles = []string{"planner", "buyer", "finance", "executive", "admin", "site_manager"}
 
 // templateOf names each role's template: an admin reads the planner's,
-// the fullest.
+// the fullest, and so does a site manager, for its dates and quantities.
 var templateOf = map[string]string{
-	"planner": "planner.tmpl", "admin": "planner.tmpl", "buyer": "buyer.tmpl",
+	"planner": "planner.tmpl", "admin": "planner.tmpl", "site_manager": "planner.tmpl", "buyer": "buyer.tmpl",
 	"finance": "finance.tmpl", "executive": "executive.tmpl",
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/quartermaster-ops/quartermaster/pipeline/score"
@@ -28,6 +29,46 @@ type Config struct {
 	Owners     Owners            `yaml:"owners"`
 	Routes     []Route           `yaml:"routes"`
 	Roles      map[string]string `yaml:"roles"` // chat user id -> role
+	// Briefings are the daily briefings' schedules; KPITargets the
+	// targets they compare KPIs with.
+	Briefings  []Briefing         `yaml:"briefings"`
+	KPITargets map[string]float64 `yaml:"kpi_targets"`
+}
+
+// Briefing is one schedule of the daily briefing: when, where, for whom.
+type Briefing struct {
+	Name     string `yaml:"name"`     // unique; names the occurrence replicas agree on
+	Cron     string `yaml:"cron"`     // five fields: minute hour day-of-month month day-of-week
+	TimeZone string `yaml:"timezone"` // IANA name, e.g. Europe/Berlin; UTC when empty
+	Platform string `yaml:"platform"` // slack, discord or console
+	Channel  string `yaml:"channel"`
+	Role     string `yaml:"role"` // whose briefing: planner, finance, executive, ...
+}
+
+// kpis are the KPIs a briefing compares with targets.
+var kpis = []string{"fill_rate", "otif", "supplier_on_time"}
+
+// Validate checks one briefing schedule.
+func (b Briefing) Validate() error {
+	if strings.TrimSpace(b.Name) == "" {
+		return errorf("name", "empty, want a name for the schedule")
+	}
+	if _, err := cron.ParseStandard(b.Cron); err != nil {
+		return errorf("cron", "%q: %v, want five fields such as \"0 7 * * 1-5\"", b.Cron, err)
+	}
+	if _, err := time.LoadLocation(b.TimeZone); err != nil {
+		return errorf("timezone", "%q, want an IANA time zone such as Europe/Berlin", b.TimeZone)
+	}
+	if b.Platform != PlatformSlack && b.Platform != PlatformDiscord && b.Platform != PlatformConsole {
+		return errorf("platform", "%q, want slack, discord or console", b.Platform)
+	}
+	if strings.TrimSpace(b.Channel) == "" {
+		return errorf("channel", "empty, want a channel id or name")
+	}
+	if !slices.Contains(roles, b.Role) {
+		return errorf("role", "%q, want one of %s", b.Role, strings.Join(roles, ", "))
+	}
+	return nil
 }
 
 // Ingest tunes how events are read from the Redis stream.
@@ -323,7 +364,9 @@ func Default() Config {
 			Channel:  "alerts",
 			Tiers:    []score.Tier{score.Info, score.Actionable, score.Critical},
 		}},
-		Roles: map[string]string{},
+		Roles:      map[string]string{},
+		Briefings:  []Briefing{},
+		KPITargets: map[string]float64{"fill_rate": 0.95, "otif": 0.90, "supplier_on_time": 0.90},
 	}
 }
 
@@ -370,6 +413,24 @@ func (c Config) Validate() error {
 	for i, r := range c.Routes {
 		if err := r.Validate(); err != nil {
 			return in(fmt.Sprintf("routes[%d]", i), err)
+		}
+	}
+	names := map[string]bool{}
+	for i, b := range c.Briefings {
+		if err := b.Validate(); err != nil {
+			return in(fmt.Sprintf("briefings[%d]", i), err)
+		}
+		if names[b.Name] {
+			return errorf(fmt.Sprintf("briefings[%d].name", i), "%q is used twice, want unique names", b.Name)
+		}
+		names[b.Name] = true
+	}
+	for _, k := range sortedKeys(c.KPITargets) {
+		if !slices.Contains(kpis, k) {
+			return errorf("kpi_targets."+k, "unknown KPI, want one of %s", strings.Join(kpis, ", "))
+		}
+		if v := c.KPITargets[k]; !(v > 0 && v <= 1) {
+			return errorf("kpi_targets."+k, "%v, want a share above 0 and at most 1", v)
 		}
 	}
 	for _, id := range sortedKeys(c.Roles) {

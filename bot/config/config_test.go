@@ -22,7 +22,7 @@ func TestLoadInvalid(t *testing.T) {
 	const duration = "want a duration such as 90s, 15m, 36h, 35d or 1d12h"
 	tests := map[string]string{
 		// Strict decoding.
-		"unknown_top_level_key.yaml": `line 2: prefx: unknown key, want one of prefix, ingest, stock, exceptions, feeds, alerts, approvals, tiers, owners, routes, roles`,
+		"unknown_top_level_key.yaml": `line 2: prefx: unknown key, want one of prefix, ingest, stock, exceptions, feeds, alerts, approvals, tiers, owners, routes, roles, briefings, kpi_targets`,
 		"unknown_nested_key.yaml":    `line 4: ingest.batchsize: unknown key, want one of group, batch_size, block, claim_min_idle, claim_interval, max_deliveries, dedupe_window`,
 		"unknown_tiers_key.yaml":     `line 3: tiers.critical.min_revenue: unknown key, want one of min_revenue_at_risk, max_time_to_impact_hours`,
 		"unknown_route_key.yaml":     `line 3: routes[0].chanel: unknown key, want one of platform, channel, tiers, sites, role`,
@@ -66,6 +66,10 @@ func TestLoadInvalid(t *testing.T) {
 		"history_days_short.yaml":        `line 2: stock.history_days: 7, want 14 to 1098`,
 		"anomaly_factor_below_one.yaml":  `line 2: exceptions.anomaly_factor: 0.5, want 0 (off) or at least 1`,
 		"feeds_clear_above_min.yaml":     `line 3: feeds.quality_clear_share: 0.04, want above 0 and at most quality_min_share (0.02)`,
+		"briefing_bad_cron.yaml":         `line 3: briefings[0].cron: "0 7 * *": expected exactly 5 fields, found 4: [0 7 * *], want five fields such as "0 7 * * 1-5"`,
+		"briefing_bad_timezone.yaml":     `line 4: briefings[0].timezone: "Mars/Olympus", want an IANA time zone such as Europe/Berlin`,
+		"briefing_duplicate_name.yaml":   `line 7: briefings[1].name: "daily" is used twice, want unique names`,
+		"kpi_target_unknown.yaml":        `line 2: kpi_targets.fil_rate: unknown KPI, want one of fill_rate, otif, supplier_on_time`,
 		"escalation_out_of_order.yaml":   `line 5: alerts.escalation[1].after: 1h, want more than the step before (2h)`,
 		"bad_approver_role.yaml":         `line 3: approvals.approvers.expedite: "intern" is not a role, want one of planner, buyer, finance, executive, admin, site_manager`,
 		"empty_default_owner.yaml":       `line 2: owners.default: empty, want the team that owns alerts nothing else matches`,
@@ -227,6 +231,10 @@ func TestExample(t *testing.T) {
 	)
 	want.Alerts.Escalation = []EscalationStep{{After: Duration(30 * time.Minute), Owner: "supply-lead"}, {After: Duration(2 * time.Hour), Owner: "vp-operations"}}
 	want.Roles = map[string]string{"U024BE7LH": RolePlanner, "U0G9QF9C6": RoleFinance, "80351110224678912": RoleExecutive}
+	want.Briefings = []Briefing{
+		{Name: "planners-morning", Cron: "0 7 * * 1-5", TimeZone: "Europe/Berlin", Platform: PlatformSlack, Channel: "#supply-planning", Role: RolePlanner},
+		{Name: "exec-daily", Cron: "30 7 * * *", TimeZone: "America/New_York", Platform: PlatformSlack, Channel: "#exec-supply", Role: RoleExecutive},
+	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Load(%s) =\n%s\nwant\n%s", examplePath, got, want)
 	}

@@ -52,6 +52,10 @@ type Env struct {
 	AzureDeployment              string // AZURE_OPENAI_DEPLOYMENT
 	AzureAPIVersion              string // AZURE_OPENAI_API_VERSION
 	IngestToken                  string // QM_INGEST_TOKEN; secret
+	// AskToken guards POST /v1/ask (QM_ASK_TOKEN, an extension; secret).
+	// Unset, QM_INGEST_TOKEN does, so producers that can write events can
+	// also read answers; set it to keep the two apart.
+	AskToken string
 	// ActionsWebhook receives approved actions and work items
 	// (QM_ACTIONS_WEBHOOK, an extension of the contract); its password
 	// and secret-looking query parameters are redacted.
@@ -80,6 +84,7 @@ func EnvFrom(getenv func(string) string) Env {
 		AzureDeployment:    getenv("AZURE_OPENAI_DEPLOYMENT"),
 		AzureAPIVersion:    getenv("AZURE_OPENAI_API_VERSION"),
 		IngestToken:        getenv("QM_INGEST_TOKEN"),
+		AskToken:           getenv("QM_ASK_TOKEN"),
 		ActionsWebhook:     getenv("QM_ACTIONS_WEBHOOK"),
 		ConfigPath:         getenv("QM_CONFIG"),
 	}
@@ -231,6 +236,7 @@ func (e Env) vars() [][2]string {
 		{"AZURE_OPENAI_DEPLOYMENT", e.AzureDeployment},
 		{"AZURE_OPENAI_API_VERSION", e.AzureAPIVersion},
 		{"QM_INGEST_TOKEN", secret(e.IngestToken)},
+		{"QM_ASK_TOKEN", secret(e.AskToken)},
 		{"QM_ACTIONS_WEBHOOK", redactURL(e.ActionsWebhook)},
 		{"QM_CONFIG", e.ConfigPath},
 	}
@@ -252,9 +258,9 @@ func (e Env) String() string {
 // GoString serves %#v with the fields' Go names, secrets redacted.
 func (e Env) GoString() string {
 	r := e.redacted()
-	return fmt.Sprintf("config.Env{RedisURL:%q, SlackBotToken:%q, SlackAppToken:%q, SlackSigningSecret:%q, SlackAPIURL:%q, DiscordBotToken:%q, DiscordPublicKey:%q, DiscordAppID:%q, DiscordGuildID:%q, OpenAIKey:%q, OpenAIBaseURL:%q, OpenAIModel:%q, AzureEndpoint:%q, AzureKey:%q, AzureDeployment:%q, AzureAPIVersion:%q, IngestToken:%q, ActionsWebhook:%q, ConfigPath:%q}",
+	return fmt.Sprintf("config.Env{RedisURL:%q, SlackBotToken:%q, SlackAppToken:%q, SlackSigningSecret:%q, SlackAPIURL:%q, DiscordBotToken:%q, DiscordPublicKey:%q, DiscordAppID:%q, DiscordGuildID:%q, OpenAIKey:%q, OpenAIBaseURL:%q, OpenAIModel:%q, AzureEndpoint:%q, AzureKey:%q, AzureDeployment:%q, AzureAPIVersion:%q, IngestToken:%q, AskToken:%q, ActionsWebhook:%q, ConfigPath:%q}",
 		r.RedisURL, r.SlackBotToken, r.SlackAppToken, r.SlackSigningSecret, r.SlackAPIURL, r.DiscordBotToken, r.DiscordPublicKey, r.DiscordAppID, r.DiscordGuildID, r.OpenAIKey, r.OpenAIBaseURL, r.OpenAIModel,
-		r.AzureEndpoint, r.AzureKey, r.AzureDeployment, r.AzureAPIVersion, r.IngestToken, r.ActionsWebhook, r.ConfigPath)
+		r.AzureEndpoint, r.AzureKey, r.AzureDeployment, r.AzureAPIVersion, r.IngestToken, r.AskToken, r.ActionsWebhook, r.ConfigPath)
 }
 
 // Format makes every fmt verb print the redacted form. String alone would
@@ -310,6 +316,7 @@ func (e Env) redacted() Env {
 	r.AzureEndpoint = redactURL(e.AzureEndpoint)
 	r.AzureKey = secret(e.AzureKey)
 	r.IngestToken = secret(e.IngestToken)
+	r.AskToken = secret(e.AskToken)
 	r.ActionsWebhook = redactURL(e.ActionsWebhook)
 	return r
 }

@@ -29,6 +29,7 @@ var secretEnv = map[string]string{
 	"AZURE_OPENAI_DEPLOYMENT":  "qm-deploy",
 	"AZURE_OPENAI_API_VERSION": "2024-10-21",
 	"QM_INGEST_TOKEN":          "ingest-s3cret",
+	"QM_ASK_TOKEN":             "ask-s3cret",
 	"QM_ACTIONS_WEBHOOK":       "https://hooks.example.com/qm?token=hook-s3cret",
 	"QM_CONFIG":                "/etc/qm/config.yaml",
 }
@@ -55,6 +56,7 @@ func TestEnvFrom(t *testing.T) {
 		AzureDeployment:    secretEnv["AZURE_OPENAI_DEPLOYMENT"],
 		AzureAPIVersion:    secretEnv["AZURE_OPENAI_API_VERSION"],
 		IngestToken:        secretEnv["QM_INGEST_TOKEN"],
+		AskToken:           secretEnv["QM_ASK_TOKEN"],
 		ActionsWebhook:     secretEnv["QM_ACTIONS_WEBHOOK"],
 		ConfigPath:         secretEnv["QM_CONFIG"],
 	}
@@ -143,7 +145,7 @@ func TestEnvString(t *testing.T) {
 	}
 	want := "REDIS_URL=redis://:<redacted>@host:6379/0 SLACK_BOT_TOKEN=<redacted> SLACK_APP_TOKEN= SLACK_SIGNING_SECRET= SLACK_API_URL= " +
 		"DISCORD_BOT_TOKEN= DISCORD_PUBLIC_KEY= DISCORD_APP_ID= DISCORD_GUILD_ID= OPENAI_API_KEY= OPENAI_BASE_URL= OPENAI_MODEL=gpt-test AZURE_OPENAI_ENDPOINT= " +
-		"AZURE_OPENAI_API_KEY= AZURE_OPENAI_DEPLOYMENT= AZURE_OPENAI_API_VERSION= QM_INGEST_TOKEN= QM_ACTIONS_WEBHOOK= QM_CONFIG=qm.yaml"
+		"AZURE_OPENAI_API_KEY= AZURE_OPENAI_DEPLOYMENT= AZURE_OPENAI_API_VERSION= QM_INGEST_TOKEN= QM_ASK_TOKEN= QM_ACTIONS_WEBHOOK= QM_CONFIG=qm.yaml"
 	if got := e.String(); got != want {
 		t.Errorf("String() =\n%s\nwant\n%s", got, want)
 	}
@@ -152,7 +154,7 @@ func TestEnvString(t *testing.T) {
 	}
 	wantGo := `config.Env{RedisURL:"redis://:<redacted>@host:6379/0", SlackBotToken:"<redacted>", SlackAppToken:"", SlackSigningSecret:"", SlackAPIURL:"", ` +
 		`DiscordBotToken:"", DiscordPublicKey:"", DiscordAppID:"", DiscordGuildID:"", OpenAIKey:"", OpenAIBaseURL:"", OpenAIModel:"gpt-test", AzureEndpoint:"", AzureKey:"", ` +
-		`AzureDeployment:"", AzureAPIVersion:"", IngestToken:"", ActionsWebhook:"", ConfigPath:"qm.yaml"}`
+		`AzureDeployment:"", AzureAPIVersion:"", IngestToken:"", AskToken:"", ActionsWebhook:"", ConfigPath:"qm.yaml"}`
 	if got := fmt.Sprintf("%#v", e); got != wantGo {
 		t.Errorf("%%#v =\n%s\nwant\n%s", got, wantGo)
 	}
