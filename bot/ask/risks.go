@@ -243,7 +243,7 @@ var evidenceFields = map[string]evidenceField{
 	"ordered": {facts.Count, "", 2}, "expected": {facts.Count, "", 2}, "pos_completed": {facts.Count, "", 0},
 	"mean_lead_days": {facts.Days, "", 2}, "p90_lead_days": {facts.Days, "", 2}, "on_time_rate": {facts.Percent, "", 4},
 	"recent_mean_days": {facts.Days, "", 2}, "baseline_mean_days": {facts.Days, "", 2}, "slip_days_assumed": {facts.Days, "", 0},
-	"position_count": {facts.Count, "", 0}, "margin_at_risk": {facts.Money, Margin, 2}, "reallocate_qty": {facts.Count, "", 2},
+	"position_count": {facts.Count, "", 0}, "margin_at_risk": {facts.Money, Margin, 2}, "commits_at_cost": {facts.Money, Cost, 2}, "reallocate_qty": {facts.Count, "", 2},
 	"manual_review": {facts.Text, "", 0},
 	// Names and dates.
 	"demand_method": {facts.Text, "", 0}, "demand_pattern": {facts.Text, "", 0}, "covered_by": {facts.Text, "", 0},

@@ -82,10 +82,10 @@ func TestMasking(t *testing.T) {
 					t.Errorf("fact %s %s = %g is on the sheet", f.ID, f.Name, f.Value)
 				}
 			}
-			// The recommended action's trade-off speaks of cost and
-			// margin; only a role that sees both reads it.
-			if got := strings.Contains(e.Action.Text, "at cost"); got != (tc.want.cost && tc.want.margin) {
-				t.Errorf("recommended action %q", e.Action.Text)
+			// The trade-off is evidence (cost and margin figures), never
+			// in the action text every reader of a channel sees.
+			if strings.Contains(e.Action.Text, "at cost") || strings.Contains(e.Action.Text, "margin") {
+				t.Errorf("recommended action %q speaks of cost or margin", e.Action.Text)
 			}
 		})
 	}

@@ -283,15 +283,15 @@ func (Stockout) Detect(s *Situation) []alert.Candidate {
 
 // playbook completes the recommended action with what the numbers allow:
 // the trade-off of the planned step (the stock it commits at cost against
-// the revenue and margin it protects), reallocating allocated stock to
-// priority-1 customers when they order here, and a review by hand first
+// the revenue and margin it protects) in the evidence, where summaries for
+// the roles that may see cost and margin take it from (the action text
+// reaches every reader of a channel); reallocating allocated stock to
+// priority-1 customers when they order here; and a review by hand first
 // when the count is too old to trust.
 func (s *Situation) playbook(action string, planned *alert.Planned, proj inventory.Projection, ev map[string]any) string {
-	margin := proj.UnservedQty * (s.Price - s.cost())
-	ev["margin_at_risk"] = round(margin, 2)
+	ev["margin_at_risk"] = round(proj.UnservedQty*(s.Price-s.cost()), 2)
 	if planned != nil && planned.Amount > 0 {
-		action += fmt.Sprintf(". Trade-off: commits %s of stock at cost to protect %s of revenue (%s of margin)",
-			whole(planned.Amount), whole(proj.RevenueAtRisk), whole(margin))
+		ev["commits_at_cost"] = planned.Amount
 	}
 	if share := s.priorityShare(); share > 0 && s.P.Allocated > 0 {
 		qty := math.Min(s.P.Allocated, math.Ceil(proj.UnservedQty))
@@ -303,20 +303,6 @@ func (s *Situation) playbook(action string, planned *alert.Planned, proj invento
 		action = "Review by hand first (" + strings.Join(why, "; ") + "): count the stock, then " + lowerFirst(action)
 	}
 	return action
-}
-
-// whole formats an amount with thousands separators and no decimals.
-func whole(v float64) string {
-	s := strconv.FormatFloat(math.Round(v), 'f', 0, 64)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	if neg {
-		s = "-" + s
-	}
-	return s
 }
 
 func lowerFirst(s string) string {
