@@ -51,20 +51,25 @@ func latency(ctx context.Context, h History, log []alert.Alert, now time.Time, o
 				continue
 			}
 			recovered = append(recovered, since(a))
-			if a.AcknowledgedBy != "" {
+			if a.AcknowledgedBy != "" || a.MitigatedAt != nil {
 				l.People++
 			} else {
 				l.Auto++
 			}
 		}
 	}
-	// The latest raised alerts are measured: each needs a scan of the
-	// event stream.
+	// The latest raised alerts are measured. A record carries the event
+	// time behind it (signal_at); older records need a scan of the event
+	// stream for their trigger events.
 	slices.SortStableFunc(raised, func(x, y alert.Alert) int {
 		return cmp.Compare(y.FirstDetectedAt.UnixNano(), x.FirstDetectedAt.UnixNano())
 	})
 	var detected []float64
 	for _, a := range raised[:min(len(raised), opt.MeasureAlerts)] {
+		if a.SignalAt != nil {
+			detected = append(detected, max(0, a.FirstDetectedAt.Sub(*a.SignalAt).Hours()))
+			continue
+		}
 		t, ok, err := h.TriggerTime(ctx, a.TriggerEventIDs, a.FirstDetectedAt)
 		if err != nil {
 			return Latency{}, err
