@@ -78,12 +78,16 @@ type App struct {
 	book     *approve.Book
 	silences *silence.Store    // people's silences, shared by every replica
 	discord  *discord.Endpoint // Discord's interactions: buttons and /qm; nil without DISCORD_PUBLIC_KEY
-	model    *llm.Client       // the language model; nil writes from templates
-	summary  *summary.Summarizer
-	asker    *ask.Asker     // questions in chat and on /v1/ask
-	briefs   *brief.Service // the daily briefing
-	schedule *brief.Scheduler
-	handler  http.Handler
+	// Slack's /qm and Events API endpoints in HTTP mode; nil without
+	// SLACK_SIGNING_SECRET (events also need SLACK_BOT_TOKEN).
+	slackCommands *slack.CommandsHandler
+	slackEvents   *slack.EventsHandler
+	model         *llm.Client // the language model; nil writes from templates
+	summary       *summary.Summarizer
+	asker         *ask.Asker     // questions in chat and on /v1/ask
+	briefs        *brief.Service // the daily briefing
+	schedule      *brief.Scheduler
+	handler       http.Handler
 
 	mu   sync.Mutex
 	addr string // the bound listen address, once listening
@@ -295,6 +299,12 @@ func (a *App) chat(cfg config.Config) *notify.Dispatcher {
 	}
 }
 
+// mention answers a question asked by mentioning the bot in Slack, under
+// the asker's role.
+func (a *App) mention(ctx context.Context, user, _, text string) (string, error) {
+	return a.people.Ask(ctx, user, a.opt.Config.Roles[user], text)
+}
+
 // ask answers a question from chat under the asker's role; people
 // without a role get the most restricted view.
 func (a *App) ask(ctx context.Context, user, role, question string) (string, error) {
@@ -440,13 +450,14 @@ func (a *App) Run(ctx context.Context) error {
 			return srv.Shutdown(sctx)
 		})
 	}
-	if a.discord != nil {
-		// Deferred /qm answers (ask, brief) may still be on their way.
+	// Deferred answers (/qm ask and brief, mentions) may still be on
+	// their way when the bot stops: each endpoint waits for its own.
+	for _, c := range a.closers() {
 		g.Go(cancel, func() error {
 			<-ctx.Done()
 			cctx, done := context.WithTimeout(context.Background(), 30*time.Second)
 			defer done()
-			return a.discord.Close(cctx)
+			return c.Close(cctx)
 		})
 	}
 	if env := a.opt.Env; env.DiscordBotToken != "" && env.DiscordAppID != "" {
@@ -473,7 +484,7 @@ func (a *App) Run(ctx context.Context) error {
 		// WebSocket it opens, with no public endpoint.
 		g.Go(cancel, func() error {
 			return slack.Socket(ctx, env.SlackAppToken, env.SlackBotToken, slack.SocketOptions{
-				APIURL: env.SlackAPIURL, Click: a.people.Handle, Log: a.opt.Log,
+				APIURL: env.SlackAPIURL, Click: a.people.Handle, Log: a.opt.Log, Mention: a.mention,
 				Command: func(ctx context.Context, user, channel, text string) (string, error) {
 					return a.people.Command(ctx, "slack", user, channel, text)
 				},
@@ -481,6 +492,25 @@ func (a *App) Run(ctx context.Context) error {
 		})
 	}
 	return g.Wait()
+}
+
+// closer is an endpoint with answers in flight to wait for at shutdown.
+type closer interface {
+	Close(ctx context.Context) error
+}
+
+func (a *App) closers() []closer {
+	var out []closer
+	if a.discord != nil {
+		out = append(out, a.discord)
+	}
+	if a.slackCommands != nil {
+		out = append(out, a.slackCommands)
+	}
+	if a.slackEvents != nil {
+		out = append(out, a.slackEvents)
+	}
+	return out
 }
 
 // redeliver sends approved actions the webhook did not take, every

@@ -3,6 +3,7 @@ package app
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -50,7 +51,27 @@ func TestAskAndBrief(t *testing.T) {
 		t.Errorf("answer cites no facts: %v", ans)
 	}
 
-	reply := slackPost(t, r.base+"/slack/commands", url.Values{"user_id": {"U1"}, "text": {"ask what is the status of SKU1 at DC1?"}}.Encode())
+	// /qm ask may outlast Slack's three seconds: it is acknowledged at
+	// once and the answer goes to the command's response_url.
+	answers := make(chan string, 1)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		var m map[string]any
+		json.NewDecoder(req.Body).Decode(&m)
+		text, _ := m["text"].(string)
+		answers <- text
+	}))
+	defer hook.Close()
+	ack := slackPost(t, r.base+"/slack/commands", url.Values{"user_id": {"U1"}, "response_url": {hook.URL},
+		"text": {"ask what is the status of SKU1 at DC1?"}}.Encode())
+	if !strings.Contains(ack, "Working on it") {
+		t.Errorf("/qm ask acknowledged with %s", ack)
+	}
+	var reply string
+	select {
+	case reply = <-answers:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no answer reached response_url")
+	}
 	for _, want := range []string{"SKU1@DC1", "30", "1.5 days", tomorrow, "$12,500"} {
 		if !strings.Contains(reply, want) {
 			t.Errorf("/qm ask lacks %q: %s", want, reply)

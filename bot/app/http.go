@@ -22,9 +22,20 @@ func (a *App) routes() http.Handler {
 	if secret := a.opt.Env.SlackSigningSecret; secret != "" {
 		// Slack's interactivity in HTTP mode: button clicks on alerts.
 		mux.Handle("/slack/interactions", slack.Interactions(secret, a.people.Handle, nil, a.opt.Log))
-		mux.Handle("/slack/commands", slack.Commands(secret, func(ctx context.Context, user, channel, text string) (string, error) {
+		// ask and brief answer later, through response_url; Run closes it.
+		a.slackCommands = slack.Commands(secret, func(ctx context.Context, user, channel, text string) (string, error) {
 			return a.people.Command(ctx, "slack", user, channel, text)
-		}, a.opt.Log))
+		}, nil, a.opt.Log)
+		mux.Handle("/slack/commands", a.slackCommands)
+		if env := a.opt.Env; env.SlackBotToken != "" {
+			// Questions asked by mentioning the bot, answered in the thread.
+			opts := []slack.Option{slack.WithLogger(a.opt.Log), slack.WithClock(a.opt.Now)}
+			if env.SlackAPIURL != "" {
+				opts = append(opts, slack.WithAPIURL(env.SlackAPIURL))
+			}
+			a.slackEvents = slack.Events(secret, env.SlackBotToken, a.mention, opts...)
+			mux.Handle("/slack/events", a.slackEvents)
+		}
 	}
 	if a.discord != nil {
 		// Discord's interactions endpoint: button clicks on alerts and /qm.

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -62,19 +65,29 @@ func Interactions(signingSecret string, handle interact.Func, client *http.Clien
 	})
 }
 
-// respond posts an ephemeral reply to a response_url.
+// respond posts an ephemeral reply to a response_url, leaving the message
+// it answers in place. A response_url is itself a secret for half an hour,
+// so a failure is logged with its host alone.
 func respond(ctx context.Context, client *http.Client, responseURL, text string, log *slog.Logger) {
 	b, _ := json.Marshal(map[string]any{"response_type": "ephemeral", "replace_original": false, "text": text})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, responseURL, bytes.NewReader(b))
 	if err != nil {
-		log.Warn("slack reply", "err", err)
+		log.Warn("slack reply: bad response_url")
 		return
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
-		log.Warn("slack reply", "err", err)
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err // without the URL
+		}
+		log.Warn("slack reply not delivered", "host", req.URL.Host, "err", err)
 		return
 	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
 	resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		log.Warn("slack reply refused", "host", req.URL.Host, "status", resp.StatusCode)
+	}
 }

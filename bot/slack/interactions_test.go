@@ -26,12 +26,17 @@ const signingSecret = "8f742231b10e8888abcd99yyyzzz85a5"
 // signed builds an interactivity request as Slack signs it.
 func signed(t *testing.T, target, payload string, at time.Time, secret string) *http.Request {
 	t.Helper()
-	body := url.Values{"payload": {payload}}.Encode()
+	return signedBody(target, "application/x-www-form-urlencoded", url.Values{"payload": {payload}}.Encode(), at, secret)
+}
+
+// signedBody builds a request to target with body, signed as Slack signs
+// every request it sends an app.
+func signedBody(target, contentType, body string, at time.Time, secret string) *http.Request {
 	ts := strconv.FormatInt(at.Unix(), 10)
 	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write([]byte("v0:" + ts + ":" + body))
 	req := httptest.NewRequest(http.MethodPost, target, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("X-Slack-Request-Timestamp", ts)
 	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
 	return req

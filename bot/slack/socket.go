@@ -5,10 +5,10 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/quartermaster-ops/quartermaster/bot/interact"
@@ -16,8 +16,8 @@ import (
 )
 
 // SocketOptions configures Socket. The zero value works with Slack's own
-// API, but a Socket without Click or Command ignores what it would route to
-// them (and still acknowledges it).
+// API, but a Socket without Click, Command or Mention answers what it would
+// route to them that they are not configured.
 type SocketOptions struct {
 	// APIURL is the Web API's base URL, with a trailing slash; empty means
 	// Slack's (https://slack.com/api/). Tests point it at an httptest server.
@@ -26,6 +26,9 @@ type SocketOptions struct {
 	Click interact.Func
 	// Command answers the app's slash command (/qm).
 	Command CommandFunc
+	// Mention answers the questions people ask by mentioning the bot
+	// (app_mention events), in the message's thread.
+	Mention MentionFunc
 	// Log receives connection errors and refused requests; nil discards.
 	Log *slog.Logger
 	// HTTPClient makes the Web API calls and the replies to response_url;
@@ -44,11 +47,17 @@ type SocketOptions struct {
 // Envelopes are handled one at a time, in order. A click is acknowledged
 // first and its reply goes to the clicker through the response_url, as in
 // HTTP mode; a command's answer travels in its acknowledgement, which Slack
-// shows to the person who typed it.
+// shows to the person who typed it. /qm ask and /qm brief, which may take
+// longer than Slack's three seconds, are acknowledged "Working on it…" and
+// answered later through the response_url. An app mention (events_api) is
+// acknowledged at once and answered in its thread with opts.Mention, as
+// Events does in HTTP mode. Those late answers run in goroutines the socket
+// owns: they are cancelled when ctx ends, and Socket waits for them.
 //
-// Socket returns nil when ctx ends, after the socketmode client has
-// stopped, and an error only when Slack refuses the connection for good
-// (a bad or revoked token). Neither token appears in its logs or errors.
+// Socket returns nil when ctx ends, after the socketmode client and every
+// answer in flight have stopped, and an error only when Slack refuses the
+// connection for good (a bad or revoked token). Neither token appears in
+// its logs, errors or replies.
 func Socket(ctx context.Context, appToken, botToken string, opts SocketOptions) error {
 	log := opts.Log
 	if log == nil {
@@ -63,10 +72,18 @@ func Socket(ctx context.Context, appToken, botToken string, opts SocketOptions) 
 		apiOpts = append(apiOpts, slack.OptionAPIURL(opts.APIURL))
 	}
 	client := socketmode.New(slack.New(botToken, apiOpts...))
-	s := &socket{client: client, opts: opts, log: log, http: httpc, secrets: []string{appToken, botToken}}
+	secrets := []string{appToken, botToken}
+	poster := New(botToken, WithAPIURL(opts.APIURL), WithHTTPClient(httpc), WithLogger(log))
+	s := &socket{client: client, opts: opts, log: log, http: httpc, secrets: secrets,
+		mentions: &mentions{ask: opts.Mention, post: poster, seen: newSeen(time.Now), secrets: secrets, log: log}}
 
+	// runCtx ends with ctx or when Socket returns; the late answers run
+	// under it, and Socket waits for them after cancelling it.
 	runCtx, stop := context.WithCancel(ctx)
-	defer stop()
+	defer func() {
+		stop()
+		_ = s.jobs.close(context.Background(), "slack socket mode") // cancelled already: it only waits
+	}()
 	done := make(chan error, 1)
 	go func() { done <- client.RunContext(runCtx) }()
 
@@ -82,7 +99,7 @@ func Socket(ctx context.Context, appToken, botToken string, opts SocketOptions) 
 			}
 			return s.redact("slack socket mode", err)
 		case evt := <-client.Events:
-			s.handle(ctx, evt)
+			s.handle(runCtx, evt)
 		}
 	}
 }
@@ -94,6 +111,9 @@ type socket struct {
 	log     *slog.Logger
 	http    *http.Client
 	secrets []string // the tokens, kept out of logs and errors
+
+	mentions *mentions
+	jobs     jobs // the answers that follow an acknowledgement
 }
 
 // handle routes one event from the socketmode client.
@@ -131,12 +151,34 @@ func (s *socket) handle(ctx context.Context, evt socketmode.Event) {
 			s.ack(evt.Request, nil)
 			return
 		}
-		s.ack(evt.Request, ephemeral(s.command(ctx, cmd)))
+		s.command(ctx, evt.Request, cmd)
+	case socketmode.EventTypeEventsAPI:
+		s.ack(evt.Request, nil)
+		if ev, ok := evt.Data.(slackevents.EventsAPIEvent); ok {
+			s.event(ctx, ev)
+		}
 	default:
-		// Envelopes this bot does not use (events_api) are acknowledged
-		// all the same, or Slack sends them again.
+		// Envelopes this bot does not use are acknowledged all the same,
+		// or Slack sends them again.
 		s.ack(evt.Request, nil)
 	}
+}
+
+// event answers an app mention in its thread, from a goroutine the socket
+// owns; other events are ignored.
+func (s *socket) event(ctx context.Context, ev slackevents.EventsAPIEvent) {
+	q, ok := s.mentions.take(ev)
+	if !ok {
+		return
+	}
+	jctx, done, ok := s.jobs.add(ctx)
+	if !ok {
+		return // Socket is returning
+	}
+	go func() {
+		defer done()
+		s.mentions.answer(jctx, q)
+	}()
 }
 
 // click carries out a button click and replies to the clicker alone, as
@@ -165,17 +207,24 @@ func (s *socket) click(ctx context.Context, cb slack.InteractionCallback) {
 	}
 }
 
-// command answers a slash command, as Commands does in HTTP mode.
-func (s *socket) command(ctx context.Context, cmd slack.SlashCommand) string {
-	if s.opts.Command == nil {
-		return "Could not do that: commands are not configured"
+// command answers a slash command, as Commands does in HTTP mode: in its
+// acknowledgement, or for a slow one "Working on it…" there and the answer
+// through the response_url, from a goroutine the socket owns.
+func (s *socket) command(ctx context.Context, req *socketmode.Request, cmd slack.SlashCommand) {
+	if !slow(cmd.Text) || cmd.ResponseURL == "" {
+		s.ack(req, ephemeral(runCommand(ctx, s.opts.Command, cmd, s.log)))
+		return
 	}
-	text, err := s.opts.Command(ctx, cmd.UserID, cmd.ChannelID, cmd.Text)
-	if err != nil {
-		s.log.Info("slack command refused", "user", cmd.UserID, "command", cmd.Command, "err", err)
-		return "Could not do that: " + err.Error()
+	jctx, done, ok := s.jobs.add(ctx)
+	if !ok {
+		s.ack(req, ephemeral(shutdownText))
+		return
 	}
-	return text
+	s.ack(req, ephemeral(workingText))
+	go func() {
+		defer done()
+		respond(jctx, s.http, cmd.ResponseURL, runCommand(jctx, s.opts.Command, cmd, s.log), s.log)
+	}()
 }
 
 // ack acknowledges an envelope, with payload when it is not nil. Slack
@@ -203,27 +252,5 @@ func ephemeral(text string) map[string]string {
 	return map[string]string{"response_type": "ephemeral", "text": text}
 }
 
-// redact wraps err with context and with every token replaced, so neither
-// reaches a log or a caller even if a library put one in its message.
-func (s *socket) redact(what string, err error) error {
-	if err == nil {
-		return nil
-	}
-	msg := what + ": " + err.Error()
-	for _, t := range s.secrets {
-		if t != "" {
-			msg = strings.ReplaceAll(msg, t, "[redacted]")
-		}
-	}
-	return redactedError{msg: msg, err: err}
-}
-
-// redactedError is an error whose message has had the tokens removed; it
-// still unwraps to the original, so callers can test its class.
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e redactedError) Error() string { return e.msg }
-func (e redactedError) Unwrap() error { return e.err }
+// redact wraps err with context and with every token replaced.
+func (s *socket) redact(what string, err error) error { return redact(s.secrets, what, err) }

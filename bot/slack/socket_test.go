@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"runtime"
 	"strings"
 	"testing"
@@ -29,11 +32,12 @@ const (
 // fakeSocket is Slack's side of Socket Mode, small enough to read: it opens
 // a connection for the app-level token, sends the given envelopes after
 // hello, and hands back what the bot sends (acknowledgements on the
-// socket, replies to response_url).
+// socket, replies to response_url, messages posted with chat.postMessage).
 type fakeSocket struct {
 	srv     *httptest.Server
 	acks    chan json.RawMessage
 	replies chan map[string]any
+	posts   <-chan url.Values
 }
 
 // newFakeSocket starts a fake whose socket sends envelopes, each built from
@@ -83,6 +87,7 @@ func newFakeSocket(t *testing.T, envelopes func(base string) []string) *fakeSock
 		}
 		f.replies <- body
 	})
+	f.posts = handlePosts(t, mux)
 	f.srv = httptest.NewServer(mux)
 	t.Cleanup(f.srv.Close)
 	return f
@@ -130,10 +135,7 @@ func TestSocket(t *testing.T) {
 		HTTPClient: f.srv.Client(),
 	}
 
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- qmslack.Socket(ctx, appToken, botToken, opts) }()
+	stop := runSocket(t, opts)
 
 	wantReq := interact.Request{Kind: interact.Ack, Alert: alertID, User: "U1",
 		Source: audit.Source{Platform: "slack", Channel: "C1", Message: "1700000000.000100"}}
@@ -148,19 +150,7 @@ func TestSocket(t *testing.T) {
 		t.Errorf("command: got %+v, want %+v", got, want)
 	}
 
-	type ack struct {
-		EnvelopeID string            `json:"envelope_id"`
-		Payload    map[string]string `json:"payload"`
-	}
-	acks := map[string]ack{}
-	for range 2 {
-		raw := next(t, f.acks, "acknowledgement")
-		var a ack
-		if err := json.Unmarshal(raw, &a); err != nil {
-			t.Fatalf("ack %s: %v", raw, err)
-		}
-		acks[a.EnvelopeID] = a
-	}
+	acks := f.acknowledged(t, 2)
 	if a, ok := acks["e1"]; !ok || a.Payload != nil {
 		t.Errorf("e1: want an ack without payload, got %+v (present %v)", a, ok)
 	}
@@ -169,21 +159,199 @@ func TestSocket(t *testing.T) {
 		t.Errorf("e2: got payload %v, want %v", a.Payload, want)
 	}
 
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Socket after cancel: got %v, want nil", err)
-		}
-	case <-time.After(time.Second):
-		t.Fatal("Socket still running 1s after its context ended")
-	}
-	waitNoSocketmode(t)
+	stop()
 	for _, tok := range []string{appToken, botToken} {
 		if strings.Contains(logs.String(), tok) {
 			t.Errorf("logs hold a token:\n%s", logs.String())
 		}
 	}
+}
+
+// runSocket runs Socket with opts until the returned stop is called; stop
+// ends it and fails the test unless it returns nil, promptly, leaving no
+// socketmode goroutine behind.
+func runSocket(t *testing.T, opts qmslack.SocketOptions) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- qmslack.Socket(ctx, appToken, botToken, opts) }()
+	stopped := false
+	stop = func() {
+		t.Helper()
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Socket after cancel: got %v, want nil", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("Socket still running 5s after its context ended")
+		}
+		waitNoSocketmode(t)
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+// socketAck is an acknowledgement the bot sent on the socket.
+type socketAck struct {
+	EnvelopeID string            `json:"envelope_id"`
+	Payload    map[string]string `json:"payload"`
+}
+
+// acknowledged waits for n acknowledgements and returns them by envelope.
+func (f *fakeSocket) acknowledged(t *testing.T, n int) map[string]socketAck {
+	t.Helper()
+	acks := map[string]socketAck{}
+	for range n {
+		raw := next(t, f.acks, "acknowledgement")
+		var a socketAck
+		if err := json.Unmarshal(raw, &a); err != nil {
+			t.Fatalf("ack %s: %v", raw, err)
+		}
+		acks[a.EnvelopeID] = a
+	}
+	return acks
+}
+
+// eventsEnvelope wraps an Events API callback as Socket Mode sends it.
+func eventsEnvelope(envelope, callback string, retry int) string {
+	return fmt.Sprintf(`{"envelope_id":%q,"type":"events_api","payload":%s,"accepts_response_payload":false,"retry_attempt":%d,"retry_reason":""}`,
+		envelope, callback, retry)
+}
+
+func TestSocketMention(t *testing.T) {
+	top := mention{id: "Ev1", user: "U1", text: "<@UBOT> what is the status of SKU-1 at DC-EAST?", ts: "1700000000.000100"}
+	threaded := mention{id: "Ev3", user: "U2", text: "<@UBOT|quartermaster>   is SKU-2 late?", ts: "1700000300.000100", thread: "1700000000.000900"}
+	f := newFakeSocket(t, func(string) []string {
+		return []string{
+			eventsEnvelope("e1", top.callback(), 0),
+			eventsEnvelope("e2", top.callback(), 1), // Slack's retry of the same event
+			eventsEnvelope("e3", mention{id: "Ev2", user: "U9", bot: "B9", text: "<@UBOT> status", ts: "1700000100.000100"}.callback(), 0),
+			eventsEnvelope("e4", threaded.callback(), 0),
+		}
+	})
+	questions := make(chan asked, 10)
+	var logs bytes.Buffer
+	stop := runSocket(t, qmslack.SocketOptions{
+		APIURL: f.srv.URL + "/", HTTPClient: f.srv.Client(),
+		Log: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Mention: func(_ context.Context, user, channel, text string) (string, error) {
+			questions <- asked{user, channel, text}
+			return "About " + text + " <@U3>", nil
+		},
+	})
+
+	if acks := f.acknowledged(t, 4); len(acks) != 4 {
+		t.Errorf("acknowledged %v, want e1 to e4", acks)
+	}
+	posts := map[string]url.Values{}
+	for range 2 {
+		p := next(t, f.posts, "answer in a thread")
+		posts[p.Get("thread_ts")] = p
+	}
+	want := map[string]string{
+		top.ts:          "About what is the status of SKU-1 at DC-EAST? &lt;@U3&gt;",
+		threaded.thread: "About is SKU-2 late? &lt;@U3&gt;",
+	}
+	for thread, text := range want {
+		p, ok := posts[thread]
+		if !ok || p.Get("channel") != "C1" || p.Get("text") != text || p.Get("unfurl_links") != "false" {
+			t.Errorf("thread %s: got %v, want %q in C1 without unfurling", thread, p, text)
+		}
+	}
+
+	stop() // Socket waits for its answers: every question asked is in
+	close(questions)
+	var got []asked
+	for q := range questions {
+		got = append(got, q)
+	}
+	wantAsked := map[asked]bool{{"U1", "C1", "what is the status of SKU-1 at DC-EAST?"}: true, {"U2", "C1", "is SKU-2 late?"}: true}
+	if len(got) != 2 || !wantAsked[got[0]] || !wantAsked[got[1]] || got[0] == got[1] {
+		t.Errorf("asked %+v, want the two people's questions once each", got)
+	}
+	for _, tok := range []string{appToken, botToken} {
+		if strings.Contains(logs.String(), tok) {
+			t.Errorf("logs hold a token:\n%s", logs.String())
+		}
+	}
+}
+
+// TestSocketSlowCommand pins that /qm ask is acknowledged while its answer
+// is still being worked on, and that the answer reaches response_url.
+func TestSocketSlowCommand(t *testing.T) {
+	f := newFakeSocket(t, func(base string) []string {
+		return []string{`{"envelope_id":"e1","type":"slash_commands","payload":{"command":"/qm","text":"ask what is late at DC-EAST?",` +
+			`"user_id":"U1","channel_id":"C1","response_url":"` + base + `/respond"},"accepts_response_payload":true}`}
+	})
+	release := make(chan struct{})
+	stop := runSocket(t, qmslack.SocketOptions{
+		APIURL: f.srv.URL + "/", HTTPClient: f.srv.Client(),
+		Command: func(ctx context.Context, user, channel, text string) (string, error) {
+			select {
+			case <-release:
+				return "Nothing is late at DC-EAST.", nil
+			case <-ctx.Done():
+				return "", ctx.Err()
+			}
+		},
+	})
+	ack := f.acknowledged(t, 1)["e1"]
+	if ack.Payload["text"] != "Working on it…" || ack.Payload["response_type"] != "ephemeral" {
+		t.Errorf("acknowledgement %+v, want an ephemeral Working on it…", ack)
+	}
+	close(release)
+	reply := next(t, f.replies, "answer at response_url")
+	if reply["text"] != "Nothing is late at DC-EAST." || reply["response_type"] != "ephemeral" || reply["replace_original"] != false {
+		t.Errorf("answer %v", reply)
+	}
+	stop()
+}
+
+// TestSocketWaitsForAnswers pins that Socket cancels the answers in
+// flight when its context ends and returns only after they have.
+func TestSocketWaitsForAnswers(t *testing.T) {
+	f := newFakeSocket(t, func(string) []string {
+		return []string{eventsEnvelope("e1", mention{id: "Ev1", user: "U1", text: "<@UBOT> slow one", ts: "1.1"}.callback(), 0)}
+	})
+	started, cancelled, finish := make(chan struct{}), make(chan error, 1), make(chan struct{})
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- qmslack.Socket(ctx, appToken, botToken, qmslack.SocketOptions{
+			APIURL: f.srv.URL + "/", HTTPClient: f.srv.Client(),
+			Mention: func(ctx context.Context, _, _, _ string) (string, error) {
+				close(started)
+				<-ctx.Done()
+				cancelled <- ctx.Err()
+				<-finish // still busy after the cancellation
+				return "", ctx.Err()
+			},
+		})
+	}()
+	next(t, started, "question")
+	cancel()
+	if err := next(t, cancelled, "cancellation"); !errors.Is(err, context.Canceled) {
+		t.Errorf("the question's context ended with %v, want context.Canceled", err)
+	}
+	// The socketmode client stops within milliseconds; Socket must not
+	// return while the answer is still running, however long that takes.
+	select {
+	case err := <-done:
+		t.Fatalf("Socket returned %v with an answer in flight", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	close(finish)
+	if err := next(t, done, "Socket's return"); err != nil {
+		t.Errorf("Socket: %v", err)
+	}
+	waitNoSocketmode(t)
 }
 
 // TestSocketRefusedToken pins that a refused token ends Socket with an
