@@ -10,7 +10,6 @@ import (
 
 	"github.com/quartermaster-ops/quartermaster/bot/app"
 	"github.com/quartermaster-ops/quartermaster/bot/ask"
-	"github.com/quartermaster-ops/quartermaster/bot/llm"
 )
 
 func newAsk(g *globals) *cobra.Command {
@@ -54,16 +53,11 @@ masked for roles that may not see them.`,
 				return err
 			}
 			defer done()
-			opt := ask.Options{Now: time.Now, Log: log}
-			if env := g.env(); llm.Configured(env) {
-				model, err := llm.New(env, llm.Options{Log: log})
-				if err != nil {
-					return err
-				}
-				opt.Model = model
-			} else {
-				fmt.Fprintln(g.stderr, "ask: no LLM endpoint is configured; the deterministic parser answers")
+			model, err := g.model(log, "ask", "the deterministic parser answers")
+			if err != nil {
+				return err
 			}
+			opt := ask.Options{Now: time.Now, Log: log, Model: model} // ask.New takes a nil *llm.Client as no model
 			a := ask.New(st, app.DetectPolicy(cfg), opt)
 			ans, err := a.Answer(cmd.Context(), ask.Question{Text: strings.Join(args, " "), Role: role, User: "cli"})
 			if err != nil {

@@ -11,7 +11,6 @@ import (
 	"github.com/quartermaster-ops/quartermaster/bot/app"
 	"github.com/quartermaster-ops/quartermaster/bot/approve"
 	"github.com/quartermaster-ops/quartermaster/bot/brief"
-	"github.com/quartermaster-ops/quartermaster/bot/llm"
 	"github.com/quartermaster-ops/quartermaster/store/audit"
 )
 
@@ -57,18 +56,15 @@ of projected stock against forecast demand for the top risks.`,
 			})
 			svc := &brief.Service{
 				Sources: brief.Sources{State: st, History: brief.StreamHistory{Store: st}, Proposals: book},
-				Options: brief.Options{Policy: app.DetectPolicy(cfg)},
+				Options: brief.Options{Policy: app.DetectPolicy(cfg), Targets: cfg.KPITargets},
 				Writer:  brief.Writer{Log: log},
 			}
-			env := g.env()
-			if llm.Configured(env) {
-				model, err := llm.New(env, llm.Options{Log: log})
-				if err != nil {
-					return err
-				}
-				svc.Writer.Model = model
-			} else {
-				fmt.Fprintln(g.stderr, "brief: no LLM endpoint is configured; the words come from templates")
+			model, err := g.model(log, "brief", "the words come from templates")
+			if err != nil {
+				return err
+			}
+			if model != nil {
+				svc.Writer.Model = model // never a typed nil in the interface
 			}
 			b, err := svc.Brief(cmd.Context(), role, time.Now())
 			if err != nil {
