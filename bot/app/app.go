@@ -122,7 +122,7 @@ func New(ctx context.Context, opt Options) (*App, error) {
 	reg.MustRegister(a.alerts, a.latency)
 
 	if llm.Configured(opt.Env) {
-		if a.model, err = llm.New(opt.Env, llm.Options{Registerer: reg, Log: opt.Log}); err != nil {
+		if a.model, err = llm.New(opt.Env, LLMOptions(cfg, reg, opt.Log)); err != nil {
 			return nil, err
 		}
 	}
@@ -207,6 +207,15 @@ func New(ctx context.Context, opt Options) (*App, error) {
 		return nil, err
 	}
 	return a, nil
+}
+
+// LLMOptions is what the model client takes from the policy file.
+func LLMOptions(cfg config.Config, reg prometheus.Registerer, log *slog.Logger) llm.Options {
+	prices := make(map[string]llm.Price, len(cfg.LLM.Prices))
+	for m, p := range cfg.LLM.Prices {
+		prices[m] = llm.Price{InputPerM: p.InputPerM, OutputPerM: p.OutputPerM}
+	}
+	return llm.Options{Timeout: time.Duration(cfg.LLM.Timeout), Attempts: cfg.LLM.Attempts, Prices: prices, Registerer: reg, Log: log}
 }
 
 // DetectPolicy is what the detectors and what-ifs take from the policy

@@ -9,6 +9,7 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/quartermaster-ops/quartermaster/bot/config"
 	"github.com/quartermaster-ops/quartermaster/bot/llm/llmtest"
 	"github.com/quartermaster-ops/quartermaster/store/redistest"
 )
@@ -37,6 +38,7 @@ func TestSummaries(t *testing.T) {
 			r := startWith(t, rdb, prefix, now, func(o *Options) {
 				env := model.Env()
 				o.Env.OpenAIKey, o.Env.OpenAIBaseURL, o.Env.OpenAIModel = env.OpenAIKey, env.OpenAIBaseURL, env.OpenAIModel
+				o.Config.LLM.Prices = map[string]config.LLMPrice{env.OpenAIModel: {InputPerM: 1000, OutputPerM: 1000}}
 			})
 			if code, body := r.post(t, scenario(now)); code != http.StatusAccepted {
 				t.Fatalf("POST /v1/events = %d %v", code, body)
@@ -55,6 +57,10 @@ func TestSummaries(t *testing.T) {
 			resp.Body.Close()
 			if !strings.Contains(string(b), tt.metric) {
 				t.Errorf("/metrics lacks %s", tt.metric)
+			}
+			// The policy file's prices count every call's cost.
+			if !strings.Contains(string(b), `qm_llm_cost_usd_total{model="test-model"}`) || strings.Contains(string(b), `qm_llm_cost_usd_total{model="test-model"} 0`+"\n") {
+				t.Errorf("/metrics has no cost for the model's calls")
 			}
 		})
 	}

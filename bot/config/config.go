@@ -33,6 +33,40 @@ type Config struct {
 	// targets they compare KPIs with.
 	Briefings  []Briefing         `yaml:"briefings"`
 	KPITargets map[string]float64 `yaml:"kpi_targets"`
+	LLM        LLM                `yaml:"llm"`
+}
+
+// LLM tunes calls to the language model; where it is comes from the
+// environment.
+type LLM struct {
+	Timeout  Duration `yaml:"timeout"`  // per attempt
+	Attempts int      `yaml:"attempts"` // tries of one call on 429, 5xx and timeouts
+	// Prices, by model (or Azure deployment), in US dollars per million
+	// tokens, so every call's cost is counted.
+	Prices map[string]LLMPrice `yaml:"prices"`
+}
+
+// LLMPrice is what a model costs.
+type LLMPrice struct {
+	InputPerM  float64 `yaml:"input_per_m"`
+	OutputPerM float64 `yaml:"output_per_m"`
+}
+
+// Validate checks the model settings.
+func (l LLM) Validate() error {
+	if l.Timeout <= 0 {
+		return errorf("timeout", "%s, want more than 0", l.Timeout)
+	}
+	if l.Attempts < 1 || l.Attempts > 10 {
+		return errorf("attempts", "%d, want 1 to 10", l.Attempts)
+	}
+	for _, m := range sortedKeys(l.Prices) {
+		p := l.Prices[m]
+		if !(p.InputPerM >= 0 && p.InputPerM < 1e6 && p.OutputPerM >= 0 && p.OutputPerM < 1e6) {
+			return errorf("prices."+m, "want input_per_m and output_per_m of 0 or more")
+		}
+	}
+	return nil
 }
 
 // Briefing is one schedule of the daily briefing: when, where, for whom.
@@ -367,6 +401,7 @@ func Default() Config {
 		Roles:      map[string]string{},
 		Briefings:  []Briefing{},
 		KPITargets: map[string]float64{"fill_rate": 0.95, "otif": 0.90, "supplier_on_time": 0.90},
+		LLM:        LLM{Timeout: Duration(20 * time.Second), Attempts: 3, Prices: map[string]LLMPrice{}},
 	}
 }
 
@@ -397,6 +432,9 @@ func (c Config) Validate() error {
 	}
 	if err := c.Feeds.Validate(); err != nil {
 		return in("feeds", err)
+	}
+	if err := c.LLM.Validate(); err != nil {
+		return in("llm", err)
 	}
 	if err := c.Alerts.Validate(); err != nil {
 		return in("alerts", err)

@@ -22,7 +22,7 @@ func TestLoadInvalid(t *testing.T) {
 	const duration = "want a duration such as 90s, 15m, 36h, 35d or 1d12h"
 	tests := map[string]string{
 		// Strict decoding.
-		"unknown_top_level_key.yaml": `line 2: prefx: unknown key, want one of prefix, ingest, stock, exceptions, feeds, alerts, approvals, tiers, owners, routes, roles, briefings, kpi_targets`,
+		"unknown_top_level_key.yaml": `line 2: prefx: unknown key, want one of prefix, ingest, stock, exceptions, feeds, alerts, approvals, tiers, owners, routes, roles, briefings, kpi_targets, llm`,
 		"unknown_nested_key.yaml":    `line 4: ingest.batchsize: unknown key, want one of group, batch_size, block, claim_min_idle, claim_interval, max_deliveries, dedupe_window`,
 		"unknown_tiers_key.yaml":     `line 3: tiers.critical.min_revenue: unknown key, want one of min_revenue_at_risk, max_time_to_impact_hours`,
 		"unknown_route_key.yaml":     `line 3: routes[0].chanel: unknown key, want one of platform, channel, tiers, sites, role`,
@@ -235,6 +235,7 @@ func TestExample(t *testing.T) {
 		{Name: "planners-morning", Cron: "0 7 * * 1-5", TimeZone: "Europe/Berlin", Platform: PlatformSlack, Channel: "#supply-planning", Role: RolePlanner},
 		{Name: "exec-daily", Cron: "30 7 * * *", TimeZone: "America/New_York", Platform: PlatformSlack, Channel: "#exec-supply", Role: RoleExecutive},
 	}
+	want.LLM.Prices = map[string]LLMPrice{"gpt-4o-mini": {InputPerM: 0.15, OutputPerM: 0.6}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Load(%s) =\n%s\nwant\n%s", examplePath, got, want)
 	}

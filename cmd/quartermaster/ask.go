@@ -53,7 +53,7 @@ masked for roles that may not see them.`,
 				return err
 			}
 			defer done()
-			model, err := g.model(log, "ask", "the deterministic parser answers")
+			model, err := g.model(cfg, log, "ask", "the deterministic parser answers")
 			if err != nil {
 				return err
 			}

@@ -59,7 +59,7 @@ of projected stock against forecast demand for the top risks.`,
 				Options: brief.Options{Policy: app.DetectPolicy(cfg), Targets: cfg.KPITargets},
 				Writer:  brief.Writer{Log: log},
 			}
-			model, err := g.model(log, "brief", "the words come from templates")
+			model, err := g.model(cfg, log, "brief", "the words come from templates")
 			if err != nil {
 				return err
 			}
