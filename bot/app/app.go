@@ -37,6 +37,7 @@ import (
 	"github.com/quartermaster-ops/quartermaster/pipeline/alert"
 	"github.com/quartermaster-ops/quartermaster/pipeline/consume"
 	"github.com/quartermaster-ops/quartermaster/pipeline/detect"
+	"github.com/quartermaster-ops/quartermaster/pipeline/facts"
 	"github.com/quartermaster-ops/quartermaster/pipeline/score"
 	"github.com/quartermaster-ops/quartermaster/store"
 	"github.com/quartermaster-ops/quartermaster/store/audit"
@@ -130,7 +131,8 @@ func New(ctx context.Context, opt Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.summary = &summary.Summarizer{Log: opt.Log, Rejected: rejected}
+	links := facts.Policy{AllowLinks: cfg.LLM.AllowLinks}
+	a.summary = &summary.Summarizer{Log: opt.Log, Rejected: rejected, Policy: links}
 	if a.model != nil {
 		a.summary.Model = a.model // never a typed nil in the interface
 	}
@@ -147,11 +149,11 @@ func New(ctx context.Context, opt Options) (*App, error) {
 	})
 	pol := DetectPolicy(cfg)
 	a.silences = silence.New(opt.Redis, cfg.Prefix, opt.Now, nil)
-	a.asker = ask.New(st, pol, ask.Options{Model: a.model, Now: opt.Now, Log: opt.Log, Registerer: reg})
+	a.asker = ask.New(st, pol, ask.Options{Model: a.model, Now: opt.Now, Log: opt.Log, Registerer: reg, AllowLinks: cfg.LLM.AllowLinks})
 	a.briefs = &brief.Service{
 		Sources: brief.Sources{State: st, History: brief.StreamHistory{Store: st}, Proposals: a.book},
 		Options: brief.Options{Policy: pol, Targets: cfg.KPITargets},
-		Writer:  brief.Writer{Log: opt.Log},
+		Writer:  brief.Writer{Log: opt.Log, Policy: links},
 	}
 	if a.model != nil {
 		a.briefs.Writer.Model = a.model // never a typed nil in the interface

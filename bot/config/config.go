@@ -44,6 +44,9 @@ type LLM struct {
 	// Prices, by model (or Azure deployment), in US dollars per million
 	// tokens, so every call's cost is counted.
 	Prices map[string]LLMPrice `yaml:"prices"`
+	// AllowLinks are the hosts (and their subdomains) generated text may
+	// link to; a link anywhere else makes the template speak instead.
+	AllowLinks []string `yaml:"allow_links"`
 }
 
 // LLMPrice is what a model costs.
@@ -59,6 +62,11 @@ func (l LLM) Validate() error {
 	}
 	if l.Attempts < 1 || l.Attempts > 10 {
 		return errorf("attempts", "%d, want 1 to 10", l.Attempts)
+	}
+	for i, h := range l.AllowLinks {
+		if h == "" || strings.ContainsAny(h, "/:@ ") {
+			return errorf(fmt.Sprintf("allow_links[%d]", i), "%q, want a host name such as wiki.example.com", h)
+		}
 	}
 	for _, m := range sortedKeys(l.Prices) {
 		p := l.Prices[m]
@@ -401,7 +409,7 @@ func Default() Config {
 		Roles:      map[string]string{},
 		Briefings:  []Briefing{},
 		KPITargets: map[string]float64{"fill_rate": 0.95, "otif": 0.90, "supplier_on_time": 0.90},
-		LLM:        LLM{Timeout: Duration(20 * time.Second), Attempts: 3, Prices: map[string]LLMPrice{}},
+		LLM:        LLM{Timeout: Duration(20 * time.Second), Attempts: 3, Prices: map[string]LLMPrice{}, AllowLinks: []string{}},
 	}
 }
 

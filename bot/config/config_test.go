@@ -236,6 +236,7 @@ func TestExample(t *testing.T) {
 		{Name: "exec-daily", Cron: "30 7 * * *", TimeZone: "America/New_York", Platform: PlatformSlack, Channel: "#exec-supply", Role: RoleExecutive},
 	}
 	want.LLM.Prices = map[string]LLMPrice{"gpt-4o-mini": {InputPerM: 0.15, OutputPerM: 0.6}}
+	want.LLM.AllowLinks = []string{"wiki.example.com"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Load(%s) =\n%s\nwant\n%s", examplePath, got, want)
 	}

@@ -57,7 +57,7 @@ masked for roles that may not see them.`,
 			if err != nil {
 				return err
 			}
-			opt := ask.Options{Now: time.Now, Log: log, Model: model} // ask.New takes a nil *llm.Client as no model
+			opt := ask.Options{Now: time.Now, Log: log, Model: model, AllowLinks: cfg.LLM.AllowLinks} // ask.New takes a nil *llm.Client as no model
 			a := ask.New(st, app.DetectPolicy(cfg), opt)
 			ans, err := a.Answer(cmd.Context(), ask.Question{Text: strings.Join(args, " "), Role: role, User: "cli"})
 			if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/quartermaster-ops/quartermaster/bot/app"
 	"github.com/quartermaster-ops/quartermaster/bot/approve"
 	"github.com/quartermaster-ops/quartermaster/bot/brief"
+	"github.com/quartermaster-ops/quartermaster/pipeline/facts"
 	"github.com/quartermaster-ops/quartermaster/store/audit"
 )
 
@@ -57,7 +58,7 @@ of projected stock against forecast demand for the top risks.`,
 			svc := &brief.Service{
 				Sources: brief.Sources{State: st, History: brief.StreamHistory{Store: st}, Proposals: book},
 				Options: brief.Options{Policy: app.DetectPolicy(cfg), Targets: cfg.KPITargets},
-				Writer:  brief.Writer{Log: log},
+				Writer:  brief.Writer{Log: log, Policy: facts.Policy{AllowLinks: cfg.LLM.AllowLinks}},
 			}
 			model, err := g.model(cfg, log, "brief", "the words come from templates")
 			if err != nil {
