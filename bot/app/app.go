@@ -122,21 +122,6 @@ func New(ctx context.Context, opt Options) (*App, error) {
 	}, []string{"stage", "resolved_by"})
 	reg.MustRegister(a.alerts, a.latency)
 
-	if llm.Configured(opt.Env) {
-		if a.model, err = llm.New(opt.Env, LLMOptions(cfg, reg, opt.Log)); err != nil {
-			return nil, err
-		}
-	}
-	rejected, err := summary.NewRejectedCounter(reg)
-	if err != nil {
-		return nil, err
-	}
-	links := facts.Policy{AllowLinks: cfg.LLM.AllowLinks}
-	a.summary = &summary.Summarizer{Log: opt.Log, Rejected: rejected, Policy: links}
-	if a.model != nil {
-		a.summary.Model = a.model // never a typed nil in the interface
-	}
-
 	mgr := alert.NewManager(st, opt.Now, a.notify)
 	auditLog := audit.New(opt.Redis, cfg.Prefix, audit.Options{Now: opt.Now})
 	var hook *approve.Webhook
@@ -149,16 +134,7 @@ func New(ctx context.Context, opt Options) (*App, error) {
 	})
 	pol := DetectPolicy(cfg)
 	a.silences = silence.New(opt.Redis, cfg.Prefix, opt.Now, nil)
-	a.asker = ask.New(st, pol, ask.Options{Model: a.model, Now: opt.Now, Log: opt.Log, Registerer: reg, AllowLinks: cfg.LLM.AllowLinks})
-	a.briefs = &brief.Service{
-		Sources: brief.Sources{State: st, History: brief.StreamHistory{Store: st}, Proposals: a.book},
-		Options: brief.Options{Policy: pol, Targets: cfg.KPITargets},
-		Writer:  brief.Writer{Log: opt.Log, Policy: links},
-	}
-	if a.model != nil {
-		a.briefs.Writer.Model = a.model // never a typed nil in the interface
-	}
-	if a.schedule, err = a.scheduler(cfg); err != nil {
+	if err := a.words(cfg, pol); err != nil {
 		return nil, err
 	}
 	a.people = &interact.Handler{Alerts: mgr, Roles: cfg.Roles, Audit: auditLog, Book: a.book, Status: a.status(pol),
@@ -177,11 +153,7 @@ func New(ctx context.Context, opt Options) (*App, error) {
 	for i, s := range cfg.Alerts.Escalation {
 		chain[i] = alert.Step{After: time.Duration(s.After), Owner: s.Owner}
 	}
-	feeds := &detect.FeedWatch{Store: st, Owner: pol.Owner("", "", "", "", ""), Feeds: detect.Feeds{
-		MinSilence: time.Duration(cfg.Feeds.StaleAfter), GapFactor: cfg.Feeds.GapFactor, Learn: time.Duration(cfg.Feeds.LearnFor),
-		Window: time.Duration(cfg.Feeds.QualityWindow), MinShare: cfg.Feeds.QualityMinShare,
-		MinQuarantined: cfg.Feeds.QualityMinRefused, ClearShare: cfg.Feeds.QualityClearShare,
-	}}
+	feeds := feedWatch(cfg, st, pol)
 	a.runner.Feeds, pol.Freshness = feeds.Check, feeds.Freshness
 	a.runner.SitesOf = st.SitesOf
 	a.runner.GroupWait = mgr.GroupWait
@@ -209,6 +181,46 @@ func New(ctx context.Context, opt Options) (*App, error) {
 		return nil, err
 	}
 	return a, nil
+}
+
+// words builds what writes for people: the model client (when the
+// environment names one), alert summaries, answers to questions and the
+// briefings with their schedule.
+func (a *App) words(cfg config.Config, pol *detect.Policy) error {
+	opt, st := a.opt, a.Store
+	if llm.Configured(opt.Env) {
+		var err error
+		if a.model, err = llm.New(opt.Env, LLMOptions(cfg, a.Registry, opt.Log)); err != nil {
+			return err
+		}
+	}
+	rejected, err := summary.NewRejectedCounter(a.Registry)
+	if err != nil {
+		return err
+	}
+	links := facts.Policy{AllowLinks: cfg.LLM.AllowLinks}
+	a.summary = &summary.Summarizer{Log: opt.Log, Rejected: rejected, Policy: links}
+	a.asker = ask.New(st, pol, ask.Options{Model: a.model, Now: opt.Now, Log: opt.Log, Registerer: a.Registry, AllowLinks: cfg.LLM.AllowLinks})
+	a.briefs = &brief.Service{
+		Sources: brief.Sources{State: st, History: brief.StreamHistory{Store: st}, Proposals: a.book},
+		Options: brief.Options{Policy: pol, Targets: cfg.KPITargets},
+		Writer:  brief.Writer{Log: opt.Log, Policy: links},
+	}
+	if a.model != nil { // never a typed nil in the interfaces
+		a.summary.Model, a.briefs.Writer.Model = a.model, a.model
+	}
+	a.schedule, err = a.scheduler(cfg)
+	return err
+}
+
+// feedWatch judges the event feeds with the policy file's thresholds.
+func feedWatch(cfg config.Config, st *store.Store, pol *detect.Policy) *detect.FeedWatch {
+	f := cfg.Feeds
+	return &detect.FeedWatch{Store: st, Owner: pol.Owner("", "", "", "", ""), Feeds: detect.Feeds{
+		MinSilence: time.Duration(f.StaleAfter), GapFactor: f.GapFactor, Learn: time.Duration(f.LearnFor),
+		Window: time.Duration(f.QualityWindow), MinShare: f.QualityMinShare,
+		MinQuarantined: f.QualityMinRefused, ClearShare: f.QualityClearShare,
+	}}
 }
 
 // LLMOptions is what the model client takes from the policy file.
