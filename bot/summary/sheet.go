@@ -60,8 +60,9 @@ func Sheet(a alert.Alert) facts.Sheet {
 	text("sku", a.SKU)
 	text("site", a.Site)
 	text("supplier", a.Supplier)
+	text("source", a.Source)
 	for _, k := range slices.Sorted(maps.Keys(a.Labels)) {
-		if a.Labels[k] != a.Supplier || k != "supplier" {
+		if !(k == "supplier" && a.Labels[k] == a.Supplier) && !(k == "source" && a.Labels[k] == a.Source) {
 			text("label "+k, a.Labels[k])
 		}
 	}

@@ -103,6 +103,9 @@ func (v view) why() string {
 		}
 		return "It had " + risk + "."
 	}
+	if w := v.feedWhy(); w != "" {
+		return w
+	}
 	var parts []string
 	switch {
 	case a.StockoutDate != "":
@@ -119,6 +122,30 @@ func (v view) why() string {
 	}
 	parts = append(parts, risk)
 	return "Why it matters: " + strings.Join(parts, ", ") + "."
+}
+
+// feedWhy says why a feed alert matters: every figure downstream rests on
+// the feed. Its numbers come from the evidence, which Sheet puts on the
+// facts sheet.
+func (v view) feedWhy() string {
+	a := v.a
+	num := func(k string) (float64, bool) { f, ok := a.Evidence[k].(float64); return f, ok }
+	switch a.Kind {
+	case alert.KindDataQuality:
+		q, ok1 := num("quarantined")
+		acc, ok2 := num("accepted")
+		h, ok3 := num("window_hours")
+		if ok1 && ok2 && ok3 {
+			return fmt.Sprintf("Why it matters: %g of %g records refused in %g hours; stock and alerts built on this feed may be wrong or late.", q, q+acc, h)
+		}
+		return "Why it matters: stock and alerts built on this feed may be wrong or late."
+	case alert.KindStaleFeed:
+		if h, ok := num("silent_hours"); ok {
+			return fmt.Sprintf("Why it matters: nothing received for %g hours; stock and alerts built on this feed are going stale.", h)
+		}
+		return "Why it matters: stock and alerts built on this feed are going stale."
+	}
+	return ""
 }
 
 // detail is the role's line of detail: the planner's supply picture;
@@ -517,8 +544,8 @@ func join(label string, parts ...string) string {
 	return label + strings.Join(keep, "; ") + "."
 }
 
-// subject is what the alert is about: a position, a site or SKU alone
-// (a stale feed), or a supplier.
+// subject is what the alert is about: a position, a site or SKU alone,
+// a supplier, or an event feed (stale_feed, data_quality).
 func (v view) subject() string {
 	a := v.a
 	pos := a.SKU + "@" + a.Site
@@ -526,6 +553,8 @@ func (v view) subject() string {
 		pos = a.SKU + a.Site
 	}
 	switch {
+	case pos == "" && a.Supplier == "" && a.Source != "":
+		return "feed " + name(a.Source)
 	case pos == "" && a.Supplier == "":
 		return "an unnamed position"
 	case pos == "":

@@ -104,10 +104,11 @@ func runBot(ctx context.Context, g *globals, o botOptions) error {
 		// Alerts are held on the simulated clock: two sweeps' worth, so a
 		// supplier's group is raised before its members are due.
 		cfg.Alerts.GroupWait = config.Duration(time.Duration(2 * 5 * o.speed * float64(time.Second)))
-		// A sweep every 5 real seconds is 5 simulated hours: judge feed
-		// quality over more than one, and learn the feeds' rhythm over the
-		// simulation's first day and a half.
-		cfg.Feeds.QualityWindow = config.Duration(6 * time.Hour)
+		// Learn the feeds' rhythm over the simulation's first day and a
+		// half (its history is thinner than a live feed's). A sweep every 5
+		// real seconds is 5 simulated hours, so the default 3-hour quality
+		// window sees a broken feed on at least one sweep while it is
+		// broken, without the morning's snapshot burst diluting it.
 		cfg.Feeds.LearnFor = config.Duration(36 * time.Hour)
 		producer = &app.Producer{Sim: s, Clock: clock, Speed: o.speed}
 	}
@@ -140,7 +141,7 @@ func runBot(ctx context.Context, g *globals, o botOptions) error {
 		}()
 	}
 	if o.listen != "" {
-		fmt.Fprintf(g.stderr, "quartermaster: http on %s (/healthz /readyz /metrics /v1/events)\n", o.listen)
+		fmt.Fprintf(g.stderr, "quartermaster: http on %s (/healthz /readyz /metrics /v1/events /v1/ask)\n", o.listen)
 	}
 	err = <-runErr
 	if err == nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
