@@ -219,6 +219,9 @@ func (n *Notifier) update(ctx context.Context, a alert.Alert, r *renderer, ref n
 	// a retry re-applies the edit and posts the reply once.
 	_, err = call(ctx, n, "reply in thread "+ref.Thread, func(opts ...discordgo.RequestOption) (*discordgo.Message, error) {
 		content, allowed := r.changeLine(), noMentions()
+		if a.Retells() {
+			content = r.cut("thread reply", content+"\n"+a.Summary, maxContent)
+		}
 		if m, ok := n.mentions[a.Owner]; ok && a.Pages() {
 			// Edits notify no one: an escalation or a repeat pages its
 			// owner here, and only that owner.

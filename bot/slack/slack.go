@@ -188,6 +188,9 @@ func (n *Notifier) Notify(ctx context.Context, channel string, a alert.Alert, pr
 		thread = prev.Message
 	}
 	reply := replyText(a, n.previous(*prev), now)
+	if a.Retells() {
+		reply += "\n" + escape(a.Summary)
+	}
 	if m, ok := n.mentions[a.Owner]; ok && a.Pages() {
 		reply = m + " " + reply // the mention leads, so a cut never breaks it
 	}

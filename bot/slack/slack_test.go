@@ -682,3 +682,27 @@ func TestProposalThreadReply(t *testing.T) {
 		t.Errorf("reply = %q, want %q", got, want)
 	}
 }
+
+// TestThreadRetellsSummary checks that a change that brings people back
+// (an escalation) retells the summary in the thread, escaped, and that a
+// plain update does not.
+func TestThreadRetellsSummary(t *testing.T) {
+	prev := &notify.Ref{Channel: "C0SUPPLY", Message: "1764234600.000001", Thread: "1764234600.000001"}
+	for _, tt := range []struct {
+		change alert.Change
+		retell bool
+	}{{alert.Escalated, true}, {alert.Updated, false}} {
+		t.Run(string(tt.change), func(t *testing.T) {
+			a := criticalStockout()
+			a.Change, a.Summary = tt.change, "Widget runs out <tomorrow> & costs $12,400."
+			f := newFakeSlack(t)
+			if _, err := f.notifier(new(bytes.Buffer)).Notify(t.Context(), "#supply", a, prev); err != nil {
+				t.Fatal(err)
+			}
+			text := f.Calls()[1].Form.Get("text")
+			if got := strings.Contains(text, "\nWidget runs out &lt;tomorrow&gt; &amp; costs $12,400."); got != tt.retell {
+				t.Errorf("reply %q retells the summary: %v, want %v", text, got, tt.retell)
+			}
+		})
+	}
+}

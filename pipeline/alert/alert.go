@@ -148,6 +148,13 @@ func (a Alert) Pages() bool {
 	return a.Tier == score.Critical && a.State == Firing && (a.Change == Escalated || a.Change == Repeated)
 }
 
+// Retells reports whether this revision's thread reply should retell the
+// summary: a change that brings people back to the alert (an escalation,
+// a repeat, a new episode).
+func (a Alert) Retells() bool {
+	return a.Summary != "" && a.State != Resolved && (a.Change == Escalated || a.Change == Repeated || a.Change == Raised)
+}
+
 // CanPropose reports whether the alert's planned action may be proposed:
 // it has one, the alert is open, and no proposal of it is live (none yet,
 // or the last was rejected or expired).
