@@ -315,7 +315,7 @@ func (a *App) chat(cfg config.Config) *notify.Dispatcher {
 	return &notify.Dispatcher{
 		St: a.Store, Routes: routes, Notifiers: notifiers, Group: "notify", Consumer: a.opt.Consumer,
 		Block: time.Second, Log: a.opt.Log, Attempts: 5, Sent: notify.NewSentCounter(a.Registry), Mute: a.muted,
-		Summarize: a.summarize,
+		Summarize: a.summarize, InfoDigest: time.Duration(cfg.Alerts.InfoDigest),
 		// Slack's and Discord's documented pace is about one message a
 		// second per channel; storms beyond it become digests.
 		Pace: map[string]time.Duration{config.PlatformSlack: time.Second, config.PlatformDiscord: time.Second},
@@ -498,6 +498,7 @@ func (a *App) Run(ctx context.Context) error {
 	g.Go(cancel, func() error { return a.consumer.Run(ctx) })
 	g.Go(cancel, func() error { return a.runner.Run(ctx) })
 	g.Go(cancel, func() error { return a.dispatch.Run(ctx) })
+	g.Go(cancel, func() error { return a.dispatch.RunDigests(ctx) })
 	g.Go(cancel, func() error { return a.schedule.Run(ctx) })
 	if a.opt.Env.ActionsWebhook != "" {
 		g.Go(cancel, func() error { return a.redeliver(ctx) })

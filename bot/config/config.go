@@ -143,6 +143,9 @@ type Alerts struct {
 	// GroupWait holds a new per-position alert that a supplier-wide alert
 	// may group at least this long, so the group reaches chat first.
 	GroupWait Duration `yaml:"group_wait"`
+	// InfoDigest gathers info changes for Slack and Discord into one
+	// digest message per channel this often; 0 posts each as a message.
+	InfoDigest Duration `yaml:"info_digest"`
 	// RepeatInterval re-sends a critical alert nobody has acknowledged;
 	// 0 never does.
 	RepeatInterval Duration `yaml:"repeat_interval"`
@@ -164,6 +167,8 @@ func (a Alerts) Validate() error {
 		return errorf("for", "%s, want 0 or more", a.For)
 	case a.GroupWait < 0:
 		return errorf("group_wait", "%s, want 0 or more", a.GroupWait)
+	case a.InfoDigest < 0 || (a.InfoDigest > 0 && a.InfoDigest < Duration(time.Minute)):
+		return errorf("info_digest", "%s, want 0 (off) or at least 1m", a.InfoDigest)
 	case a.RepeatInterval < 0:
 		return errorf("repeat_interval", "%s, want 0 (never) or more", a.RepeatInterval)
 	}
@@ -378,7 +383,7 @@ func Default() Config {
 			ServiceLevel:        map[string]float64{"A": 0.98, "B": 0.95, "C": 0.90},
 			SweepInterval:       Duration(5 * time.Minute),
 		},
-		Alerts: Alerts{GroupWait: Duration(time.Minute), RepeatInterval: Duration(4 * time.Hour), Escalation: []EscalationStep{}},
+		Alerts: Alerts{GroupWait: Duration(time.Minute), InfoDigest: Duration(time.Hour), RepeatInterval: Duration(4 * time.Hour), Escalation: []EscalationStep{}},
 		Approvals: Approvals{
 			Approvers: map[string][]string{
 				"expedite": {"buyer", "finance", "admin"}, "transfer": {"planner", "buyer", "admin"},

@@ -30,7 +30,7 @@ func DigestText(changes []alert.Alert) string {
 		return sorted[i].RevenueAtRisk > sorted[j].RevenueAtRisk
 	})
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d alert changes at once: %d critical, %d actionable, %d info.", len(changes),
+	fmt.Fprintf(&b, "%d alert changes: %d critical, %d actionable, %d info.", len(changes),
 		by[score.Critical], by[score.Actionable], by[score.Info])
 	for i, a := range sorted {
 		if i == digestTop {

@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/quartermaster-ops/quartermaster/pipeline/alert"
+	"github.com/quartermaster-ops/quartermaster/pipeline/score"
 	"github.com/quartermaster-ops/quartermaster/store"
 )
 
@@ -47,6 +49,11 @@ type Dispatcher struct {
 	// Summarize, when set, writes the summary of an alert change for a
 	// route's readers (their role); "" shows none.
 	Summarize func(ctx context.Context, a alert.Alert, role string) string
+	// InfoDigest, when above zero, sends info changes to Slack and Discord
+	// (any notifier that is a Digester) as one digest message per route
+	// this often, rather than one message each; an info alert that already
+	// has a message (it was louder before) is still edited in place.
+	InfoDigest time.Duration
 	// Pace is the least time between two sends to one channel, by
 	// platform (Slack asks for about one message a second per channel);
 	// absent means no pause.
@@ -200,6 +207,120 @@ func (d *Dispatcher) digest(ctx context.Context, batch []*alert.Alert) (map[stri
 	return covered, nil
 }
 
+// queue puts an info change on its route's digest queue when the route
+// digests info and the alert has no message of this episode to edit.
+func (d *Dispatcher) queue(ctx context.Context, r Route, n Notifier, a alert.Alert) (bool, error) {
+	if _, ok := n.(Digester); !ok || d.InfoDigest <= 0 || a.Tier != score.Info {
+		return false, nil
+	}
+	last, err := d.St.LastSent(ctx, r.name(), a.Fingerprint)
+	if err != nil {
+		return false, err
+	}
+	if last != nil && last.Episode == a.Episode {
+		return false, nil
+	}
+	rec, err := json.Marshal(a)
+	if err != nil {
+		return false, fmt.Errorf("encode alert %s: %w", a.ID, err)
+	}
+	if err := d.St.QueueDigest(ctx, r.name(), rec); err != nil {
+		return false, err
+	}
+	d.count(r.Platform, "queued")
+	return true, nil
+}
+
+// RunDigests posts each route's queued info changes as one digest every
+// InfoDigest, until ctx ends. Replicas take turns by a lease per route and
+// interval; taking the queue is atomic, so a change is in one digest.
+func (d *Dispatcher) RunDigests(ctx context.Context) error {
+	if d.InfoDigest <= 0 {
+		<-ctx.Done()
+		return nil
+	}
+	t := time.NewTicker(d.InfoDigest)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			for _, r := range d.Routes {
+				if err := d.FlushDigest(ctx, r); err != nil && ctx.Err() == nil {
+					d.Log.Warn("info digest not posted yet", "route", r.name(), "err", err)
+				}
+			}
+		}
+	}
+}
+
+// FlushDigest posts route's queued info changes as one digest, the latest
+// revision of each alert that has no message of its own, unless another
+// replica did within the interval.
+func (d *Dispatcher) FlushDigest(ctx context.Context, r Route) error {
+	dg, ok := d.Notifiers[r.Platform].(Digester)
+	if !ok {
+		return nil
+	}
+	lease := d.St.Keys().DigestQueue(r.name()) + ":lease"
+	if got, err := d.St.Lock(ctx, lease, d.Consumer, d.InfoDigest*9/10); err != nil || !got {
+		return err
+	}
+	recs, err := d.St.TakeDigest(ctx, r.name())
+	if err != nil || len(recs) == 0 {
+		return err
+	}
+	latest := map[string]int{}
+	var changes []alert.Alert
+	for _, rec := range recs {
+		var a alert.Alert
+		if err := json.Unmarshal(rec, &a); err != nil {
+			d.Log.Error("digest queue entry is not an alert; dropped", "route", r.name(), "err", err)
+			continue
+		}
+		if i, ok := latest[a.ID]; ok {
+			if a.Revision >= changes[i].Revision {
+				changes[i] = a
+			}
+			continue
+		}
+		latest[a.ID] = len(changes)
+		changes = append(changes, a)
+	}
+	// An alert that got a message of its own since (it grew louder) is
+	// told there, not in the digest.
+	kept := changes[:0]
+	for _, a := range changes {
+		last, err := d.St.LastSent(ctx, r.name(), a.Fingerprint)
+		if err != nil {
+			return errors.Join(err, d.St.RequeueDigest(context.WithoutCancel(ctx), r.name(), recs))
+		}
+		if last == nil || last.Episode != a.Episode {
+			kept = append(kept, a)
+		}
+	}
+	changes = kept
+	if len(changes) == 0 {
+		return nil
+	}
+	if err := d.pace(ctx, r); err != nil {
+		return errors.Join(err, d.St.RequeueDigest(context.WithoutCancel(ctx), r.name(), recs))
+	}
+	if err := dg.Digest(ctx, r.Channel, changes); err != nil {
+		if retry, _ := Retryable(err); retry {
+			return errors.Join(err, d.St.RequeueDigest(context.WithoutCancel(ctx), r.name(), recs))
+		}
+		d.count(r.Platform, "failed")
+		d.Log.Error("info digest refused by chat", "route", r.name(), "changes", len(changes), "err", err)
+		return nil
+	}
+	if d.Sent != nil {
+		d.Sent.WithLabelValues(r.Platform, "digested").Add(float64(len(changes)))
+	}
+	return nil
+}
+
 func digestKey(r Route, a alert.Alert) string {
 	return r.name() + "|" + a.ID + "|" + fmt.Sprint(a.Revision)
 }
@@ -224,6 +345,12 @@ func (d *Dispatcher) deliverRoutes(ctx context.Context, a alert.Alert, digested 
 		}
 		n := d.Notifiers[r.Platform]
 		if n == nil {
+			continue
+		}
+		if queued, err := d.queue(ctx, r, n, a); err != nil || queued {
+			if err != nil {
+				return fmt.Errorf("%s: %w", r.name(), err)
+			}
 			continue
 		}
 		if err := d.deliver(ctx, r, n, a); err != nil {

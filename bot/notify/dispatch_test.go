@@ -294,7 +294,7 @@ func TestStormDigest(t *testing.T) {
 	if len(rec.digests) != 1 || len(rec.digests[0]) != 30 || len(rec.calls) != 0 {
 		t.Errorf("%d digests (first of %d), %d single messages; want one digest of 30 and none", len(rec.digests), lenFirst(rec.digests), len(rec.calls))
 	}
-	if text := notify.DigestText(rec.digests[0]); !strings.HasPrefix(text, "30 alert changes at once: 0 critical, 30 actionable, 0 info. ACTIONABLE stockout_risk SKU29@DC1 $1,029") ||
+	if text := notify.DigestText(rec.digests[0]); !strings.HasPrefix(text, "30 alert changes: 0 critical, 30 actionable, 0 info. ACTIONABLE stockout_risk SKU29@DC1 $1,029") ||
 		!strings.Contains(text, "And 20 more.") {
 		t.Errorf("digest text %q", text)
 	}
@@ -326,5 +326,58 @@ func TestPace(t *testing.T) {
 	// Three sends with two gaps of 150ms between them.
 	if took := time.Since(start); took < 300*time.Millisecond {
 		t.Errorf("three paced sends took %s, want at least 300ms", took)
+	}
+}
+
+// Info changes go to the route's digest, not a message each: one digest
+// per interval across replicas, with each alert's latest revision, leaving
+// out alerts that grew louder and got a message of their own; an alert
+// that has a message is edited in place even as info.
+func TestInfoDigest(t *testing.T) {
+	st, m := setup(t)
+	ctx := context.Background()
+	rec := &digester{}
+	planners := notify.Route{Platform: "slack", Channel: "planners"}
+	replica := func(name string) *notify.Dispatcher {
+		d := dispatcher(st, name, rec)
+		d.Routes, d.InfoDigest = []notify.Route{planners}, time.Hour
+		return d
+	}
+	d1, d2 := replica("r1"), replica("r2")
+	d1.Prepare(ctx)
+	info := func(sku string, revenue float64) {
+		if _, err := m.Fire(ctx, alert.Candidate{Kind: alert.KindStockout, SKU: sku, Site: "DC1", Tier: score.Info,
+			RevenueAtRisk: revenue, ActionKey: "reorder"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	info("SKU1", 200)
+	info("SKU2", 300)
+	info("SKU2", 900)                  // a second revision of SKU2
+	fire(t, m, score.Actionable, 3000) // SKU1 grows louder: a message of its own
+	run(t, &rec.recorder, 1, d1)
+	if got := rec.sent(); len(got) != 1 || got[0].channel != "planners" || got[0].edit {
+		t.Fatalf("messages %+v, want one new message for the actionable change", got)
+	}
+	if err := d1.FlushDigest(ctx, planners); err != nil {
+		t.Fatal(err)
+	}
+	if err := d2.FlushDigest(ctx, planners); err != nil { // the other replica, same interval
+		t.Fatal(err)
+	}
+	rec.mu.Lock()
+	digests := rec.digests
+	rec.mu.Unlock()
+	if len(digests) != 1 || len(digests[0]) != 1 {
+		t.Fatalf("%d digests (first of %d changes), want one of 1", len(digests), lenFirst(digests))
+	}
+	if a := digests[0][0]; a.SKU != "SKU2" || a.RevenueAtRisk != 900 {
+		t.Errorf("digest holds %s at $%v, want SKU2 at its latest ($900)", a.SKU, a.RevenueAtRisk)
+	}
+	// SKU1 now has a message: going back to info edits it in place.
+	fire(t, m, score.Info, 300)
+	run(t, &rec.recorder, 2, d1)
+	if got := rec.sent(); len(got) != 2 || !got[1].edit {
+		t.Errorf("messages %+v, want the de-escalation as an edit", got)
 	}
 }
