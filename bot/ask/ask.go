@@ -110,13 +110,20 @@ type Options struct {
 	MaxRounds int
 	// AllowLinks are the hosts an answer may link to; none by default.
 	AllowLinks []string
+	// MaxConcurrent bounds the questions the model works on at once; one
+	// asked beyond it is answered by the parser at once (a flood of
+	// mentions must not become a flood of paid calls). Default 4.
+	MaxConcurrent int
 }
 
 // Defaults of Options.
 const (
 	DefaultMaxRounds = 5
 	// maxCallsPerRound bounds the tool calls of one model turn.
-	maxCallsPerRound = 8
+	maxCallsPerRound     = 8
+	DefaultMaxConcurrent = 4
+	// busy is the rejection of a question the model had no room for.
+	busy = "busy"
 )
 
 // Asker answers questions. It is safe for concurrent use.
@@ -126,6 +133,7 @@ type Asker struct {
 	log      *slog.Logger
 	answered *prometheus.CounterVec
 	rejected *prometheus.CounterVec
+	slots    chan struct{} // one per question the model may work on at once
 }
 
 // New returns an Asker over st, judging positions with pol (what
@@ -137,6 +145,9 @@ func New(st State, pol *detect.Policy, opt Options) *Asker {
 	if opt.MaxRounds <= 0 {
 		opt.MaxRounds = DefaultMaxRounds
 	}
+	if opt.MaxConcurrent <= 0 {
+		opt.MaxConcurrent = DefaultMaxConcurrent
+	}
 	if c, ok := opt.Model.(*llm.Client); ok && c == nil {
 		opt.Model = nil // a nil client in the interface: no model
 	}
@@ -144,7 +155,7 @@ func New(st State, pol *detect.Policy, opt Options) *Asker {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	a := &Asker{tools: newToolbox(st, pol), opt: opt, log: log,
+	a := &Asker{tools: newToolbox(st, pol), opt: opt, log: log, slots: make(chan struct{}, opt.MaxConcurrent),
 		answered: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "qm_ask_answers_total", Help: "Questions answered, by who wrote the answer (llm or parser).",
 		}, []string{"source"}),
@@ -177,14 +188,21 @@ func (a *Asker) Answer(ctx context.Context, q Question) (Answer, error) {
 	var rejected string
 	var tried []ToolUse
 	if a.opt.Model != nil {
-		ans, reason, err := a.model(ctx, q, now)
-		if err != nil {
-			return Answer{}, err
+		select {
+		case a.slots <- struct{}{}:
+			ans, reason, err := a.model(ctx, q, now)
+			<-a.slots
+			if err != nil {
+				return Answer{}, err
+			}
+			if reason == "" {
+				return a.done(q, ans), nil
+			}
+			rejected, tried = reason, ans.Tools
+		default:
+			rejected = busy
+			a.rejected.WithLabelValues(busy).Inc()
 		}
-		if reason == "" {
-			return a.done(q, ans), nil
-		}
-		rejected, tried = reason, ans.Tools
 	}
 	s := a.tools.session(q.Role, now, SourceParser)
 	reply, err := a.parse(ctx, s, q.Text)

@@ -247,3 +247,36 @@ func TestNilClientAndFootnotes(t *testing.T) {
 		t.Errorf("plain: %s", got)
 	}
 }
+
+// TestBusyModel checks that a question asked while the model already
+// works on MaxConcurrent others is answered by the parser at once, not
+// queued for another paid call.
+func TestBusyModel(t *testing.T) {
+	fx := scenario(t)
+	entered, release := make(chan struct{}), make(chan struct{})
+	client, srv := newModel(t, func(openai.ChatCompletionRequest) (openai.ChatCompletionResponse, error) {
+		entered <- struct{}{}
+		<-release
+		return llmtest.Text("I have no figures for that."), nil
+	})
+	a := New(fx.st, fx.pol, Options{Now: clock, Model: client, MaxConcurrent: 1})
+	q := Question{Text: "Days of supply of SKU-400 at DC-WEST?", Role: RolePlanner}
+	done := make(chan Answer)
+	go func() {
+		ans, _ := a.Answer(context.Background(), q)
+		done <- ans
+	}()
+	<-entered // the first question holds the only slot
+	ans, err := a.Answer(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans.Source != SourceParser || ans.Rejected != busy || !strings.Contains(ans.Plain(), "1.5 days of supply") {
+		t.Errorf("second question: %+v, want the parser's answer, rejected as busy", ans)
+	}
+	close(release)
+	<-done
+	if n := len(srv.Requests()); n != 1 {
+		t.Errorf("%d model requests, want 1", n)
+	}
+}
