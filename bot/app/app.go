@@ -322,6 +322,12 @@ func (a *App) chat(cfg config.Config) *notify.Dispatcher {
 	}
 }
 
+// Briefing writes the daily briefing for role as of now, as /qm brief
+// does.
+func (a *App) Briefing(ctx context.Context, role string) (string, error) {
+	return a.brief(ctx, "", role)
+}
+
 // mention answers a question asked by mentioning the bot in Slack, under
 // the asker's role.
 func (a *App) mention(ctx context.Context, user, _, text string) (string, error) {

@@ -133,19 +133,33 @@ func runBot(ctx context.Context, g *globals, o botOptions) error {
 	}
 	runErr := make(chan error, 1)
 	go func() { runErr <- a.Run(ctx) }()
-	if producer != nil {
-		go func() {
-			if err := producer.Run(ctx); err != nil {
-				log.Error("demo producer stopped", "err", err)
-			}
-		}()
-	}
+	produced := make(chan struct{})
+	go func() {
+		defer close(produced)
+		if producer == nil {
+			return
+		}
+		if err := producer.Run(ctx); err != nil {
+			log.Error("demo producer stopped", "err", err)
+		}
+	}()
 	if o.listen != "" {
 		fmt.Fprintf(g.stderr, "quartermaster: http on %s (/healthz /readyz /metrics /v1/events /v1/ask)\n", o.listen)
 	}
 	err = <-runErr
+	<-produced
 	if err == nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		fmt.Fprintf(g.stderr, "quartermaster: stopped after %s\n", o.duration)
+		if producer != nil {
+			// The demo ends as a planner's day begins: with the briefing.
+			bctx, done := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer done()
+			text, err := a.Briefing(bctx, config.RolePlanner)
+			if err != nil {
+				return fmt.Errorf("briefing: %w", err)
+			}
+			fmt.Fprintf(g.stdout, "\n=== daily briefing for planners, as of %s (simulated) ===\n%s\n", now().Format("Jan 02 15:04"), text)
+		}
 	}
 	return err
 }
