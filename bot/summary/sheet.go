@@ -251,6 +251,28 @@ func kindOf(key string) facts.Kind {
 	return facts.Count
 }
 
+// seesCost reports whether role may read unit cost, amounts at cost and
+// margin, as in answers to questions (bot/ask): planners and site
+// managers work in units and revenue.
+func seesCost(role string) bool {
+	return role != RolePlanner && role != RoleSiteManager
+}
+
+// withoutCost is the sheet with the figures a role that may not see cost
+// must not get: neither the model nor its check then holds them.
+func withoutCost(s facts.Sheet) facts.Sheet {
+	var keep facts.Sheet
+	for _, f := range s.Facts {
+		n := strings.ToLower(f.Name)
+		if f.Kind != facts.Text && f.Kind != facts.Date && (strings.Contains(n, "cost") || strings.Contains(n, "margin") || strings.Contains(n, "amount")) {
+			continue
+		}
+		keep.Facts = append(keep.Facts, f)
+	}
+	var out facts.Sheet
+	return *out.Merge(keep) // ids renumbered, so none gives away what was left out
+}
+
 // finance adds what the planned action implies for finance: its amount is
 // the goods it commits at unit cost (see detect), so with the unit price
 // of the evidence it gives the unit cost, the gross margin and the margin

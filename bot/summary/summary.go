@@ -136,6 +136,9 @@ func (s *Summarizer) Summarize(ctx context.Context, a alert.Alert, role string) 
 		return Summary{}, err
 	}
 	sheet := Sheet(a)
+	if !seesCost(role) {
+		sheet = withoutCost(sheet)
+	}
 	out := Summary{Text: templateText(a, role), Source: SourceTemplate, Facts: sheet}
 	if s.Model == nil {
 		return out, nil

@@ -117,11 +117,12 @@ func TestSummarizeWithModel(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRig(t, func(openai.ChatCompletionRequest) (openai.ChatCompletionResponse, error) { return tc.reply, nil })
-			got, err := r.s.Summarize(context.Background(), a, RolePlanner)
+			// A buyer sees cost, so the sheet is whole and the ids above hold.
+			got, err := r.s.Summarize(context.Background(), a, RoleBuyer)
 			if err != nil {
 				t.Fatal(err)
 			}
-			r.expect(t, got, a, RolePlanner, tc.source, tc.reason)
+			r.expect(t, got, a, RoleBuyer, tc.source, tc.reason)
 			if tc.reason == "" {
 				want := facts.StripCitations(tc.reply.Choices[0].Message.Content)
 				if got.Text != want || strings.Contains(got.Text, "[F") {
@@ -400,5 +401,34 @@ func TestPromptFixture(t *testing.T) {
 	}
 	if p1 != p2 {
 		t.Errorf("the fixture renders differently from the Go value:\n%s\n---\n%s", p1.User, p2.User)
+	}
+}
+
+// TestSummaryMasksCost checks that planners and site managers get no cost
+// or margin: not in the template, not on the sheet the model and its
+// check see, so a model that writes the amount at cost is refused.
+func TestSummaryMasksCost(t *testing.T) {
+	a := alertNamed(t, "critical_stockout")
+	for _, role := range []string{RolePlanner, RoleSiteManager} {
+		t.Run(role, func(t *testing.T) {
+			r := newRig(t, func(openai.ChatCompletionRequest) (openai.ChatCompletionResponse, error) {
+				return llmtest.Text("The planned transfer commits $24,288 at cost."), nil
+			})
+			got, err := r.s.Summarize(context.Background(), a, role)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Source != SourceTemplate || !strings.HasPrefix(got.Rejection, ReasonFigure) {
+				t.Errorf("source %s, rejection %q; want the template, the cost refused as a figure", got.Source, got.Rejection)
+			}
+			if strings.Contains(got.Text, "24,288") || strings.Contains(got.Text, "at cost") {
+				t.Errorf("template text shows cost: %q", got.Text)
+			}
+			for _, f := range got.Facts.Facts {
+				if n := strings.ToLower(f.Name); strings.Contains(n, "cost") || strings.Contains(n, "margin") || strings.Contains(n, "amount") {
+					t.Errorf("fact %s %q on a %s's sheet", f.ID, f.Name, role)
+				}
+			}
+		})
 	}
 }

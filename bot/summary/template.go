@@ -280,7 +280,7 @@ func (v view) next(role string) string {
 	}
 	if p := a.Planned; p != nil {
 		b.WriteString(" Planned: " + plannedText(p))
-		if role != RoleFinance { // finance's money line has the amount
+		if seesCost(role) && role != RoleFinance { // finance's money line has the amount
 			b.WriteString(", " + notify.Money(p.Amount) + " at cost")
 		}
 		b.WriteString("; " + v.proposal() + ".")
