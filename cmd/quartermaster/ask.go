@@ -40,23 +40,12 @@ masked for roles that may not see them.`,
 			if err := ask.CheckRole(role); err != nil {
 				return usageError{fmt.Errorf("--as: %w", err)}
 			}
-			cfg, err := g.load()
-			if err != nil {
-				return err
-			}
-			log, err := g.logger()
-			if err != nil {
-				return err
-			}
-			st, done, err := openStore(cmd, g)
+			w, done, err := g.openWords(cmd, "ask", "the deterministic parser answers")
 			if err != nil {
 				return err
 			}
 			defer done()
-			model, err := g.model(cfg, log, "ask", "the deterministic parser answers")
-			if err != nil {
-				return err
-			}
+			cfg, log, st, model := w.cfg, w.log, w.st, w.model
 			opt := ask.Options{Now: time.Now, Log: log, Model: model, AllowLinks: cfg.LLM.AllowLinks} // ask.New takes a nil *llm.Client as no model
 			a := ask.New(st, app.DetectPolicy(cfg), opt)
 			ans, err := a.Answer(cmd.Context(), ask.Question{Text: strings.Join(args, " "), Role: role, User: "cli"})

@@ -38,19 +38,12 @@ of projected stock against forecast demand for the top risks.`,
 			if err := brief.CheckRole(role); err != nil {
 				return usageError{fmt.Errorf("--as: %w", err)}
 			}
-			cfg, err := g.load()
-			if err != nil {
-				return err
-			}
-			log, err := g.logger()
-			if err != nil {
-				return err
-			}
-			st, done, err := openStore(cmd, g)
+			w, done, err := g.openWords(cmd, "brief", "the words come from templates")
 			if err != nil {
 				return err
 			}
 			defer done()
+			cfg, log, st := w.cfg, w.log, w.st
 			book := approve.New(st.Client(), cfg.Prefix, audit.New(st.Client(), cfg.Prefix, audit.Options{}), approve.Options{
 				Policy: approve.Policy{Approvers: cfg.Approvals.Approvers, TwoPersonOver: cfg.Approvals.TwoPersonOver, TTL: time.Duration(cfg.Approvals.TTL)},
 				Roles:  cfg.Roles,
@@ -60,12 +53,8 @@ of projected stock against forecast demand for the top risks.`,
 				Options: brief.Options{Policy: app.DetectPolicy(cfg), Targets: cfg.KPITargets},
 				Writer:  brief.Writer{Log: log, Policy: facts.Policy{AllowLinks: cfg.LLM.AllowLinks}},
 			}
-			model, err := g.model(cfg, log, "brief", "the words come from templates")
-			if err != nil {
-				return err
-			}
-			if model != nil {
-				svc.Writer.Model = model // never a typed nil in the interface
+			if w.model != nil {
+				svc.Writer.Model = w.model // never a typed nil in the interface
 			}
 			b, err := svc.Brief(cmd.Context(), role, time.Now())
 			if err != nil {
