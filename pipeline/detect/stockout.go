@@ -138,8 +138,16 @@ func (s *Situation) impact(revenue float64, proj inventory.Projection) (score.Re
 		tti = math.Max(0, d.Hours())
 	}
 	conf, caveats := s.confidence(proj)
-	return s.Policy.Score.Score(score.Impact{RevenueAtRisk: revenue, TimeToImpactHours: tti, Class: s.P.SKUInfo.Class,
-		PriorityShare: s.priorityShare(), SubstituteCover: s.substituteCover(proj), Confidence: conf, Caveats: caveats}), tti
+	res := s.Policy.Score.Score(score.Impact{RevenueAtRisk: revenue, TimeToImpactHours: tti, Class: s.P.SKUInfo.Class,
+		PriorityShare: s.priorityShare(), SubstituteCover: s.substituteCover(proj), Confidence: conf, Caveats: caveats})
+	if s.P.SnapshotAt.IsZero() && res.Tier != score.Info {
+		// On-hand built from movements alone is a guess: while a feed is
+		// being connected, or before the first count of the day, it would
+		// page people about stock nobody has counted.
+		res.Tier, res.ResponseClass = score.Info, score.PlannerReview
+		res.Reasons = append(res.Reasons, "no on-hand count received yet: info until one arrives")
+	}
+	return res, tti
 }
 
 // priorityShare is the share of the position's demand over the demand

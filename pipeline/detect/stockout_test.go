@@ -34,9 +34,10 @@ func policy() *Policy {
 		Exceptions: Thresholds{DelayDays: 2, SlipDays: 3, AnomalyFactor: 10, AnomalyMinUnits: 10}}
 }
 
+// pos is SKU1@DC1 with onHand counted at midnight and 20 a day sold.
 func pos(onHand float64, pos ...store.PO) store.Position {
 	return store.Position{
-		SKUSite: "SKU1@DC1", SKU: "SKU1", Site: "DC1", OnHand: onHand, Demand: history(), POs: pos,
+		SKUSite: "SKU1@DC1", SKU: "SKU1", Site: "DC1", OnHand: onHand, SnapshotAt: today, Demand: history(), POs: pos,
 		SKUInfo:  &event.Event{SKU: "SKU1", Class: "A", UnitPrice: event.Num(50), UnitCost: event.Num(20), LeadTimeDays: event.Num(14)},
 		SiteInfo: &event.Event{Site: "DC1", Region: "east"},
 	}
@@ -221,6 +222,12 @@ func detectOne(t *testing.T, d Detector, p store.Position, now time.Time) *alert
 	return nil
 }
 
+// uncounted is p before its first on-hand count.
+func uncounted(p store.Position) store.Position {
+	p.SnapshotAt = time.Time{}
+	return p
+}
+
 // TestStockoutImpactFactors works through what substitutes, priority-1
 // customers and an old count do to the "critical within a day" example
 // ($12,500 at risk, 250 units short until day 14).
@@ -263,7 +270,8 @@ func TestStockoutImpactFactors(t *testing.T) {
 			p.SnapshotAt = now.Add(-5 * 24 * time.Hour)
 			return p
 		}(), tier: score.Critical, reason: "data confidence 0.8: on-hand last counted 5 days ago"},
-		{name: "no count at all", p: pos(30), tier: score.Critical, reason: "data confidence 0.6: no on-hand count received yet"},
+		{name: "no count at all: info until one arrives", p: uncounted(pos(30)), tier: score.Info,
+			reason: "data confidence 0.6: no on-hand count received yet|no on-hand count received yet: info until one arrives"},
 	}
 	var ref float64
 	for _, tt := range tests {
@@ -322,7 +330,7 @@ func TestPlaybook(t *testing.T) {
 		{"reallocate to priority-1 customers", priority,
 			"... until then. Meanwhile reallocate up to 12 allocated units to priority-1 customers' orders (10% of recent demand)",
 			map[string]any{"reallocate_qty": 12.0}},
-		{"no count: review by hand first", pos(30),
+		{"no count: review by hand first", uncounted(pos(30)),
 			"Review by hand first (no on-hand count received yet): count the stock, then raise a purchase order for 250 units now ...",
 			map[string]any{"manual_review": true}},
 	}
