@@ -7,7 +7,8 @@
 // JSON record {<prefix>silences}:<id> whose TTL runs to its end plus
 // Retention, so ended silences clean themselves up, and the sorted set
 // {<prefix>silences} indexes the live ones by their end. Match reads the
-// live set in one round trip (a read-only script) and reuses it for
+// live set (the index, then the records in one MGET: every key is named,
+// as Redis Cluster wants, and shares the index's slot) and reuses it for
 // CacheFor, so the chat dispatcher can ask about every alert change.
 package silence
 
@@ -34,9 +35,6 @@ var (
 	//go:embed lua/create.lua
 	createSrc    string
 	createScript = redis.NewScript(createSrc)
-	//go:embed lua/active.lua
-	activeSrc    string
-	activeScript = redis.NewScript(activeSrc)
 	//go:embed lua/expire.lua
 	expireSrc    string
 	expireScript = redis.NewScript(expireSrc)
@@ -350,9 +348,25 @@ func (s *Store) Match(ctx context.Context, a alert.Alert) (id string, ok bool, e
 // returns nil; with undecodable records it returns the rest and an error
 // naming them.
 func (s *Store) read(ctx context.Context, now time.Time) ([]Silence, error) {
-	raws, err := activeScript.Run(ctx, s.rdb, []string{s.index}, now.UnixMilli(), s.records).StringSlice()
+	ids, err := s.rdb.ZRangeByScore(ctx, s.index, &redis.ZRangeBy{Min: "(" + strconv.FormatInt(now.UnixMilli(), 10), Max: "+inf"}).Result()
 	if err != nil {
 		return nil, fmt.Errorf("read silences: %w", err)
+	}
+	var raws []string
+	if len(ids) > 0 {
+		keys := make([]string, len(ids))
+		for i, id := range ids {
+			keys[i] = s.records + id
+		}
+		vals, err := s.rdb.MGet(ctx, keys...).Result()
+		if err != nil {
+			return nil, fmt.Errorf("read silences: %w", err)
+		}
+		for _, v := range vals {
+			if str, ok := v.(string); ok { // nil: its TTL ran out since
+				raws = append(raws, str)
+			}
+		}
 	}
 	live := make([]Silence, 0, len(raws))
 	var bad []string

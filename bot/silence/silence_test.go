@@ -277,12 +277,12 @@ func TestReplicas(t *testing.T) {
 	if n := cnt.n.Load() - before; n != 0 {
 		t.Errorf("1000 cached matches sent %d commands", n)
 	}
-	// A refresh is one round trip (EVALSHA of the read script).
+	// A refresh reads the index, then the records in one MGET.
 	clk.Add(silence.DefaultCacheFor)
 	before = cnt.n.Load()
 	b.Match(ctx, westStockout)
-	if n := cnt.n.Load() - before; n != 1 {
-		t.Errorf("a refreshing match sent %d commands, want 1", n)
+	if n := cnt.n.Load() - before; n != 2 {
+		t.Errorf("a refreshing match sent %d commands, want 2", n)
 	}
 
 	// b ends a's silence: b stops at once, a once its cache is due.
