@@ -102,7 +102,7 @@ func newQuarantine(g *globals) *cobra.Command {
 		Use:   "quarantine",
 		Short: "Show or re-submit quarantined events",
 	}
-	var reason string
+	var reason, source string
 	var limit int64
 	list := &cobra.Command{
 		Use:   "list",
@@ -120,7 +120,7 @@ func newQuarantine(g *globals) *cobra.Command {
 			}
 			n := 0
 			for _, q := range recs {
-				if reason != "" && q.Reason != reason {
+				if reason != "" && q.Reason != reason || source != "" && q.Source != source {
 					continue
 				}
 				n++
@@ -128,13 +128,18 @@ func newQuarantine(g *globals) *cobra.Command {
 				if q.Field != "" {
 					field = " " + q.Field
 				}
-				fmt.Fprintf(g.stdout, "%s  %-18s%s: %s\n    %s\n", q.ID, q.Reason, field, q.Detail, clip(string(q.Raw), 200))
+				from := ""
+				if q.Source != "" {
+					from = "  from " + q.Source
+				}
+				fmt.Fprintf(g.stdout, "%s  %-18s%s: %s%s\n    %s\n", q.ID, q.Reason, field, q.Detail, from, clip(string(q.Raw), 200))
 			}
 			fmt.Fprintf(g.stdout, "%d quarantined events shown\n", n)
 			return nil
 		},
 	}
 	list.Flags().StringVar(&reason, "reason", "", "only this reason code")
+	list.Flags().StringVar(&source, "source", "", "only records from this source (a data_quality alert names it)")
 	list.Flags().Int64Var(&limit, "limit", 1000, "read at most this many records")
 	var dry bool
 	replay := &cobra.Command{

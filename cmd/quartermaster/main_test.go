@@ -183,6 +183,12 @@ this line is not JSON
 		}
 	}
 	waitOut("unknown_sku", "quarantine", "list")
+	if out, _, err := cli(ctx, env, "quarantine", "list", "--source", "wms"); err != nil || !strings.Contains(out, "from wms") || !strings.Contains(out, "1 quarantined events shown") {
+		t.Errorf("quarantine list --source wms: %v\n%s", err, out)
+	}
+	if out, _, err := cli(ctx, env, "quarantine", "list", "--source", "erp"); err != nil || !strings.Contains(out, "0 quarantined events shown") {
+		t.Errorf("quarantine list --source erp: %v\n%s", err, out)
+	}
 	out = waitOut("re-submitted 0 of 1", "quarantine", "replay")
 	if !strings.Contains(out, "1 still miss their reference") {
 		t.Errorf("quarantine replay before the SKU exists: %s", out)

@@ -192,9 +192,9 @@ func (f Feeds) qualityCandidate(st store.FeedStat, h FeedHealth, now time.Time, 
 	for i, r := range top {
 		named[i] = fmt.Sprintf("%s (%d)", r, st.ByReason[r])
 	}
-	list := "`quartermaster quarantine list`"
+	list := "`quartermaster quarantine list --source " + st.Source + "`"
 	if len(top) > 0 {
-		list = "`quartermaster quarantine list --reason " + top[0] + "`"
+		list = "`quartermaster quarantine list --source " + st.Source + " --reason " + top[0] + "`"
 	}
 	since := st.Since.UTC().Format("15:04 MST")
 	total := st.Accepted + st.Quarantined

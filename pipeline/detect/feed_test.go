@@ -131,7 +131,7 @@ func TestFeedCandidates(t *testing.T) {
 		Kind: alert.KindDataQuality, Source: "wms-west", Labels: map[string]string{"source": "wms-west"},
 		Tier: score.Actionable, ResponseClass: score.PlannerReview, Owner: "ops",
 		RecommendedAction: "Fix the wms-west export: 30 of its 100 records since 11:00 UTC were refused (30%), " +
-			"mostly missing_field (20), negative_quantity (8), future_time (1); see `quartermaster quarantine list --reason missing_field`",
+			"mostly missing_field (20), negative_quantity (8), future_time (1); see `quartermaster quarantine list --source wms-west --reason missing_field`",
 		ActionKey: "fix feed wms-west",
 		Evidence: map[string]any{"source": "wms-west", "quarantined": 30, "accepted": 70, "share": 0.3,
 			"by_reason":   map[string]any{"missing_field": 20, "negative_quantity": 8, "unknown_sku": 1, "future_time": 1},
