@@ -21,6 +21,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/quartermaster-ops/quartermaster/bot/interact"
 	"github.com/quartermaster-ops/quartermaster/bot/notify"
 	"github.com/quartermaster-ops/quartermaster/pipeline/alert"
 	"github.com/quartermaster-ops/quartermaster/pipeline/score"
@@ -886,7 +887,7 @@ func TestProposalButtons(t *testing.T) {
 func TestApproveCustomIDFits(t *testing.T) {
 	a := openProposal()
 	a.Proposal.ID = strings.Repeat("p", 24)
-	if n := len(ActionApprove + ":" + a.Proposal.ID + "|" + proposalHash); n != maxCustomID {
+	if n := len(interact.ButtonApprove + ":" + a.Proposal.ID + "|" + proposalHash); n != maxCustomID {
 		t.Fatalf("the longest approve id is %d characters; this test wants it at exactly %d", n, maxCustomID)
 	}
 	rows, _ := rowsOf(t, a)

@@ -42,31 +42,21 @@ const (
 	maxThreadName       = 100
 )
 
-// Button actions. A button's custom id is "<action>:<value>": Discord has
-// no separate value field, so the value rides in the id. The value is the
-// alert id, except for Approve and Reject, whose value is "<proposal
-// id>|<hash>", the SHA-256 of the exact action the clicker saw. The action
-// names and values are Slack's, so one interaction handler reads both.
-//
-// The full hash always fits: "qm_approve:" is 11 characters, a hash 64, so a
-// proposal id of up to 24 characters keeps the custom id within Discord's
-// 100. A button whose id would not fit is left out and logged, never cut.
-const (
-	ActionAck       = interact.ButtonAck
-	ActionSnooze1h  = interact.ButtonSnooze1h
-	ActionSnooze4h  = interact.ButtonSnooze4h
-	ActionSnooze24h = interact.ButtonSnooze24h
-	ActionAssign    = interact.ButtonAssign
-	ActionPropose   = interact.ButtonPropose
-	ActionApprove   = interact.ButtonApprove
-	ActionReject    = interact.ButtonReject
-)
-
 // snoozes are the snooze buttons, shortest first.
+//
+// A button's custom id is "<action>:<value>" with the action ids of
+// interact.Button*: Discord has no separate value field, so the value
+// rides in the id. The value is the alert id, except for Approve and
+// Reject, whose value is "<proposal id>|<hash>", the SHA-256 of the exact
+// action the clicker saw; one interaction handler reads both platforms.
+// The full hash always fits: "qm_approve:" is 11 characters, a hash 64, so
+// a proposal id of up to 24 characters keeps the custom id within
+// Discord's 100. A button whose id would not fit is left out and logged,
+// never cut.
 var snoozes = []struct{ label, action string }{
-	{"Snooze 1h", ActionSnooze1h},
-	{"Snooze 4h", ActionSnooze4h},
-	{"Snooze 24h", ActionSnooze24h},
+	{"Snooze 1h", interact.ButtonSnooze1h},
+	{"Snooze 4h", interact.ButtonSnooze4h},
+	{"Snooze 24h", interact.ButtonSnooze24h},
 }
 
 // Embed colours: red, amber and blue by tier, green once resolved.
@@ -288,7 +278,7 @@ func (r *renderer) alertButtons() []discordgo.Button {
 	if a.State == alert.Resolved {
 		return nil
 	}
-	ack := discordgo.Button{Label: "Acknowledge", Style: discordgo.PrimaryButton, CustomID: ActionAck + ":" + a.ID}
+	ack := discordgo.Button{Label: "Acknowledge", Style: discordgo.PrimaryButton, CustomID: interact.ButtonAck + ":" + a.ID}
 	if a.State == alert.Acknowledged {
 		ack.Disabled = true
 		ack.Style = discordgo.SecondaryButton
@@ -301,7 +291,7 @@ func (r *renderer) alertButtons() []discordgo.Button {
 	for _, s := range snoozes {
 		buttons = append(buttons, discordgo.Button{Label: s.label, Style: discordgo.SecondaryButton, CustomID: s.action + ":" + a.ID})
 	}
-	return append(buttons, discordgo.Button{Label: "Assign to me", Style: discordgo.SecondaryButton, CustomID: ActionAssign + ":" + a.ID})
+	return append(buttons, discordgo.Button{Label: "Assign to me", Style: discordgo.SecondaryButton, CustomID: interact.ButtonAssign + ":" + a.ID})
 }
 
 // proposalButtons are the buttons of the proposal flow: Propose while the
@@ -320,12 +310,12 @@ func (r *renderer) proposalButtons() []discordgo.Button {
 		}
 		value := p.ID + "|" + p.Hash
 		return []discordgo.Button{
-			{Label: "Approve", Style: discordgo.SuccessButton, CustomID: ActionApprove + ":" + value},
-			{Label: "Reject", Style: discordgo.DangerButton, CustomID: ActionReject + ":" + value},
+			{Label: "Approve", Style: discordgo.SuccessButton, CustomID: interact.ButtonApprove + ":" + value},
+			{Label: "Reject", Style: discordgo.DangerButton, CustomID: interact.ButtonReject + ":" + value},
 		}
 	case a.CanPropose():
 		label := r.cut("button label", "Propose: "+plannedText(a.Planned), maxButtonLabel)
-		return []discordgo.Button{{Label: label, Style: discordgo.PrimaryButton, CustomID: ActionPropose + ":" + a.ID}}
+		return []discordgo.Button{{Label: label, Style: discordgo.PrimaryButton, CustomID: interact.ButtonPropose + ":" + a.ID}}
 	}
 	return nil
 }

@@ -41,21 +41,6 @@ const (
 	maxTextChars = 4000
 )
 
-// Action ids of the message's buttons; the interaction handler dispatches
-// on them. Every button's value is the alert id, except Approve's and
-// Reject's: theirs is "<proposal id>|<hash>", the hash of the exact action
-// the clicker saw, so an approval can never apply to a changed action.
-const (
-	ActionAck       = interact.ButtonAck
-	ActionSnooze1h  = interact.ButtonSnooze1h
-	ActionSnooze4h  = interact.ButtonSnooze4h
-	ActionSnooze24h = interact.ButtonSnooze24h
-	ActionAssign    = interact.ButtonAssign
-	ActionPropose   = interact.ButtonPropose
-	ActionApprove   = interact.ButtonApprove
-	ActionReject    = interact.ButtonReject
-)
-
 // Block ids, stable so that a handler can find a block in an edited message.
 const (
 	blockHeader  = "qm_header"
@@ -163,13 +148,13 @@ func (n *Notifier) render(a alert.Alert, now time.Time) message {
 	if !resolved {
 		var buttons []slackapi.BlockElement
 		if a.State != alert.Acknowledged {
-			buttons = append(buttons, button(ActionAck, a.ID, "Acknowledge").WithStyle(slackapi.StylePrimary))
+			buttons = append(buttons, button(interact.ButtonAck, a.ID, "Acknowledge").WithStyle(slackapi.StylePrimary))
 		}
 		buttons = append(buttons,
-			button(ActionSnooze1h, a.ID, "Snooze 1h"),
-			button(ActionSnooze4h, a.ID, "Snooze 4h"),
-			button(ActionSnooze24h, a.ID, "Snooze 24h"),
-			button(ActionAssign, a.ID, "Assign to me"),
+			button(interact.ButtonSnooze1h, a.ID, "Snooze 1h"),
+			button(interact.ButtonSnooze4h, a.ID, "Snooze 4h"),
+			button(interact.ButtonSnooze24h, a.ID, "Snooze 24h"),
+			button(interact.ButtonAssign, a.ID, "Assign to me"),
 		)
 		blocks = append(blocks, n.actions(a.ID, blockActions, buttons))
 	}
@@ -197,12 +182,12 @@ func (n *Notifier) proposalButtons(a alert.Alert) []slackapi.BlockElement {
 			return nil
 		}
 		return []slackapi.BlockElement{
-			button(ActionApprove, value, "Approve").WithStyle(slackapi.StylePrimary),
-			button(ActionReject, value, "Reject").WithStyle(slackapi.StyleDanger),
+			button(interact.ButtonApprove, value, "Approve").WithStyle(slackapi.StylePrimary),
+			button(interact.ButtonReject, value, "Reject").WithStyle(slackapi.StyleDanger),
 		}
 	case a.CanPropose():
 		label := n.truncate(a.ID, "propose button", "Propose: "+plannedText(a.Planned), maxButtonChars)
-		return []slackapi.BlockElement{button(ActionPropose, a.ID, label).WithStyle(slackapi.StylePrimary)}
+		return []slackapi.BlockElement{button(interact.ButtonPropose, a.ID, label).WithStyle(slackapi.StylePrimary)}
 	}
 	return nil
 }
@@ -481,6 +466,11 @@ func mrkdwn(s string) *slackapi.TextBlockObject {
 	return slackapi.NewTextBlockObject(slackapi.MarkdownType, s, false, false)
 }
 
+// button is one of the message's buttons: its action id is one of
+// interact.Button*, which the interaction handler dispatches on, and its
+// value the alert id, except Approve's and Reject's: "<proposal id>|<hash>",
+// the hash of the exact action the clicker saw, so an approval can never
+// apply to a changed action.
 func button(actionID, alertID, text string) *slackapi.ButtonBlockElement {
 	return slackapi.NewButtonBlockElement(actionID, alertID, plain(text))
 }
