@@ -3,9 +3,7 @@ package discord
 import (
 	"fmt"
 	"log/slog"
-	"maps"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -184,7 +182,7 @@ func (r *renderer) embed() *discordgo.MessageEmbed {
 	// The planned action is what Propose would propose; once resolved it is
 	// kept only as the record of a proposal made of it.
 	if a.Planned != nil && (a.State != alert.Resolved || a.Proposal != nil) {
-		field("Planned action", plannedText(a.Planned)+" · "+console.Money(a.Planned.Amount))
+		field("Planned action", a.Planned.String()+" · "+console.Money(a.Planned.Amount))
 	}
 	if a.Proposal != nil {
 		field("Proposal", proposalText(a.Proposal))
@@ -314,20 +312,10 @@ func (r *renderer) proposalButtons() []discordgo.Button {
 			{Label: "Reject", Style: discordgo.DangerButton, CustomID: interact.ButtonReject + ":" + value},
 		}
 	case a.CanPropose():
-		label := r.cut("button label", "Propose: "+plannedText(a.Planned), maxButtonLabel)
+		label := r.cut("button label", "Propose: "+a.Planned.String(), maxButtonLabel)
 		return []discordgo.Button{{Label: label, Style: discordgo.PrimaryButton, CustomID: interact.ButtonPropose + ":" + a.ID}}
 	}
 	return nil
-}
-
-// plannedText is a planned action in one short line: its kind and its
-// parameters by name, e.g. "expedite po=PO-7731 qty=400".
-func plannedText(p *alert.Planned) string {
-	parts := []string{strings.ReplaceAll(p.Kind, "_", " ")}
-	for _, k := range slices.Sorted(maps.Keys(p.Params)) {
-		parts = append(parts, k+"="+p.Params[k])
-	}
-	return strings.Join(strings.Fields(strings.Join(parts, " ")), " ")
 }
 
 // proposalText says where a proposal stands: "p1: open, proposed by U1,

@@ -108,7 +108,7 @@ func (n *Notifier) render(a alert.Alert, now time.Time) message {
 	// The planned action is what Propose would propose; once resolved it is
 	// kept only as the record of a proposal made of it.
 	if a.Planned != nil && (!resolved || a.Proposal != nil) {
-		field("Planned action", escapeLine(plannedText(a.Planned))+" · "+console.Money(a.Planned.Amount))
+		field("Planned action", escapeLine(a.Planned.String())+" · "+console.Money(a.Planned.Amount))
 	}
 	if len(fields) > maxFields {
 		n.log.Warn("slack section fields dropped", "alert", a.ID, "fields", len(fields), "limit", maxFields)
@@ -186,7 +186,7 @@ func (n *Notifier) proposalButtons(a alert.Alert) []slackapi.BlockElement {
 			button(interact.ButtonReject, value, "Reject").WithStyle(slackapi.StyleDanger),
 		}
 	case a.CanPropose():
-		label := n.truncate(a.ID, "propose button", "Propose: "+plannedText(a.Planned), maxButtonChars)
+		label := n.truncate(a.ID, "propose button", "Propose: "+a.Planned.String(), maxButtonChars)
 		return []slackapi.BlockElement{button(interact.ButtonPropose, a.ID, label).WithStyle(slackapi.StylePrimary)}
 	}
 	return nil
@@ -199,17 +199,6 @@ func (n *Notifier) actions(alertID, blockID string, buttons []slackapi.BlockElem
 		buttons = buttons[:maxActions]
 	}
 	return slackapi.NewActionBlock(blockID, buttons...)
-}
-
-// plannedText is a planned action in one short line: its kind and its
-// parameters by name, e.g. "expedite po=PO-7731 qty=400". It is plain
-// text; mrkdwn callers escape it.
-func plannedText(p *alert.Planned) string {
-	parts := []string{strings.ReplaceAll(p.Kind, "_", " ")}
-	for _, k := range slices.Sorted(maps.Keys(p.Params)) {
-		parts = append(parts, k+"="+p.Params[k])
-	}
-	return strings.Join(strings.Fields(strings.Join(parts, " ")), " ")
 }
 
 // proposalText says where a proposal stands: "Proposal p1: open, proposed

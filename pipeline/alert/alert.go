@@ -8,7 +8,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -121,6 +123,16 @@ type Planned struct {
 	Kind   string            `json:"kind"` // expedite, transfer, reorder, ...
 	Params map[string]string `json:"params"`
 	Amount float64           `json:"amount"`
+}
+
+// String is the action on one line for people: its kind, then its
+// parameters sorted by name ("expedite po=PO-7 qty=400 sku=SKU9").
+func (p Planned) String() string {
+	parts := []string{strings.ReplaceAll(p.Kind, "_", " ")}
+	for _, k := range slices.Sorted(maps.Keys(p.Params)) {
+		parts = append(parts, k+"="+p.Params[k])
+	}
+	return strings.Join(strings.Fields(strings.Join(parts, " ")), " ")
 }
 
 // ProposalRef is what an alert shows of the proposal made of its action.
