@@ -130,16 +130,18 @@ func scoreImpact(revenue, tti float64) score.Impact {
 	return score.Impact{RevenueAtRisk: revenue, TimeToImpactHours: tti}
 }
 
-// impact scores revenue at risk that starts with a stockout on proj.
-func (s *Situation) impact(revenue float64, proj inventory.Projection) (score.Result, float64) {
+// impact scores revenue at risk that starts with a stockout on proj, and
+// returns the impact it scored, whose factors the evidence shows.
+func (s *Situation) impact(revenue float64, proj inventory.Projection) (score.Result, score.Impact) {
 	tti := math.Inf(1)
 	if proj.Stockout() {
 		d, _ := proj.TimeToImpact(s.Now)
 		tti = math.Max(0, d.Hours())
 	}
 	conf, caveats := s.confidence(proj)
-	res := s.Policy.Score.Score(score.Impact{RevenueAtRisk: revenue, TimeToImpactHours: tti, Class: s.P.SKUInfo.Class,
-		PriorityShare: s.priorityShare(), SubstituteCover: s.substituteCover(proj), Confidence: conf, Caveats: caveats})
+	imp := score.Impact{RevenueAtRisk: revenue, TimeToImpactHours: tti, Class: s.P.SKUInfo.Class,
+		PriorityShare: s.priorityShare(), SubstituteCover: s.substituteCover(proj), Confidence: conf, Caveats: caveats}
+	res := s.Policy.Score.Score(imp)
 	if s.P.SnapshotAt.IsZero() && res.Tier != score.Info {
 		// On-hand built from movements alone is a guess: while a feed is
 		// being connected, or before the first count of the day, it would
@@ -147,7 +149,7 @@ func (s *Situation) impact(revenue float64, proj inventory.Projection) (score.Re
 		res.Tier, res.ResponseClass = score.Info, score.PlannerReview
 		res.Reasons = append(res.Reasons, "no on-hand count received yet: info until one arrives")
 	}
-	return res, tti
+	return res, imp
 }
 
 // priorityShare is the share of the position's demand over the demand
@@ -264,17 +266,17 @@ func (Stockout) Detect(s *Situation) []alert.Candidate {
 		evidence["transfer_from"] = tr.from
 		evidence["transfer_surplus"] = tr.surplus
 	}
-	action = s.playbook(action, planned, proj, evidence)
-	res, tti := s.impact(proj.RevenueAtRisk, proj)
+	res, imp := s.impact(proj.RevenueAtRisk, proj)
+	action = s.playbook(action, planned, proj, imp, evidence)
 	dos := round(proj.DaysOfSupply, 2)
 	evidence["unserved_qty"] = round(proj.UnservedQty, 4)
 	evidence["covered_by"] = proj.CoveredBy
 	evidence["score_reasons"] = res.Reasons
-	if cover := s.substituteCover(proj); cover > 0 {
-		evidence["substitute_cover"] = round(cover, 4)
+	if imp.SubstituteCover > 0 {
+		evidence["substitute_cover"] = round(imp.SubstituteCover, 4)
 	}
-	if share := s.priorityShare(); share > 0 {
-		evidence["priority1_demand_share"] = round(share, 4)
+	if imp.PriorityShare > 0 {
+		evidence["priority1_demand_share"] = round(imp.PriorityShare, 4)
 	}
 	if !proj.RecoveryDate.IsZero() {
 		evidence["recovery_date"] = proj.RecoveryDate.Format(time.DateOnly)
@@ -282,7 +284,7 @@ func (Stockout) Detect(s *Situation) []alert.Candidate {
 	return []alert.Candidate{{
 		Kind: alert.KindStockout, SKU: p.SKU, Site: p.Site,
 		Tier: res.Tier, Score: round(res.Score, 2), ResponseClass: res.ResponseClass,
-		RevenueAtRisk: round(proj.RevenueAtRisk, 2), TimeToImpactHours: round(tti, 2),
+		RevenueAtRisk: round(proj.RevenueAtRisk, 2), TimeToImpactHours: round(imp.TimeToImpactHours, 2),
 		RecommendedAction: action, ActionKey: key, Planned: planned,
 		Owner: s.Owner, Evidence: evidence,
 		StockoutDate: proj.StockoutDate.Format(time.DateOnly), DaysOfSupply: &dos,
@@ -296,19 +298,19 @@ func (Stockout) Detect(s *Situation) []alert.Candidate {
 // reaches every reader of a channel); reallocating allocated stock to
 // priority-1 customers when they order here; and a review by hand first
 // when the count is too old to trust.
-func (s *Situation) playbook(action string, planned *alert.Planned, proj inventory.Projection, ev map[string]any) string {
+func (s *Situation) playbook(action string, planned *alert.Planned, proj inventory.Projection, imp score.Impact, ev map[string]any) string {
 	ev["margin_at_risk"] = round(proj.UnservedQty*(s.Price-s.cost()), 2)
 	if planned != nil && planned.Amount > 0 {
 		ev["commits_at_cost"] = planned.Amount
 	}
-	if share := s.priorityShare(); share > 0 && s.P.Allocated > 0 {
+	if share := imp.PriorityShare; share > 0 && s.P.Allocated > 0 {
 		qty := math.Min(s.P.Allocated, math.Ceil(proj.UnservedQty))
 		ev["reallocate_qty"] = qty
 		action += fmt.Sprintf(". Meanwhile reallocate up to %g allocated units to priority-1 customers' orders (%.0f%% of recent demand)", qty, share*100)
 	}
-	if conf, why := s.confidence(proj); conf <= 0.6 {
+	if imp.Confidence <= 0.6 {
 		ev["manual_review"] = true
-		action = "Review by hand first (" + strings.Join(why, "; ") + "): count the stock, then " + lowerFirst(action)
+		action = "Review by hand first (" + strings.Join(imp.Caveats, "; ") + "): count the stock, then " + lowerFirst(action)
 	}
 	return action
 }

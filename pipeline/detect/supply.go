@@ -86,7 +86,8 @@ func (Late) Detect(s *Situation) []alert.Candidate {
 		if worst == nil {
 			continue
 		}
-		res, tti := s.impact(worst.revenue, s.Proj)
+		res, imp := s.impact(worst.revenue, s.Proj)
+		tti := imp.TimeToImpactHours
 		ev := s.evidence()
 		ev["moves"] = all
 		ev["score_reasons"] = res.Reasons
@@ -166,7 +167,8 @@ func (Anomaly) Detect(s *Situation) []alert.Candidate {
 			continue
 		}
 		extra := qty - expected
-		res, tti := s.impact(extra*s.Price, s.Proj)
+		res, imp := s.impact(extra*s.Price, s.Proj)
+		tti := imp.TimeToImpactHours
 		ev := s.evidence()
 		ev["day"] = d.Format(time.DateOnly)
 		ev["ordered"] = qty
