@@ -336,6 +336,7 @@ func (d *Dispatcher) deliverRoutes(ctx context.Context, a alert.Alert, digested 
 			return nil
 		}
 	}
+	summaries := map[string]string{}
 	for _, r := range d.Routes {
 		if r.Match != nil && !r.Match(a) {
 			continue
@@ -353,14 +354,17 @@ func (d *Dispatcher) deliverRoutes(ctx context.Context, a alert.Alert, digested 
 			}
 			continue
 		}
-		if err := d.deliver(ctx, r, n, a); err != nil {
+		if err := d.deliver(ctx, r, n, a, summaries); err != nil {
 			return fmt.Errorf("%s: %w", r.name(), err)
 		}
 	}
 	return nil
 }
 
-func (d *Dispatcher) deliver(ctx context.Context, r Route, n Notifier, a alert.Alert) error {
+// deliver sends one change to one route. summaries holds the summaries
+// of this change already written, by role, so routes read by the same
+// role share one (a model call each would be work done twice).
+func (d *Dispatcher) deliver(ctx context.Context, r Route, n Notifier, a alert.Alert, summaries map[string]string) error {
 	lock := d.St.Keys().NotifyLock(r.name() + "|" + a.Fingerprint)
 	got, err := d.St.Lock(ctx, lock, d.Consumer, time.Minute)
 	if err != nil {
@@ -387,7 +391,12 @@ func (d *Dispatcher) deliver(ctx context.Context, r Route, n Notifier, a alert.A
 		}
 	}
 	if d.Summarize != nil {
-		a.Summary = d.Summarize(ctx, a, r.Role)
+		sum, ok := summaries[r.Role]
+		if !ok {
+			sum = d.Summarize(ctx, a, r.Role)
+			summaries[r.Role] = sum
+		}
+		a.Summary = sum
 	}
 	attempts := max(d.Attempts, 1)
 	for i := 0; ; i++ {

@@ -381,3 +381,31 @@ func TestInfoDigest(t *testing.T) {
 		t.Errorf("messages %+v, want the de-escalation as an edit", got)
 	}
 }
+
+// One change read by two routes of the same role is summarised once;
+// a route of another role gets its own.
+func TestSummaryOncePerRole(t *testing.T) {
+	st, m := setup(t)
+	rec := &recorder{}
+	d := dispatcher(st, "r1", rec)
+	d.Routes = []notify.Route{
+		{Platform: "slack", Channel: "planners-east"}, {Platform: "slack", Channel: "planners-west"},
+		{Platform: "slack", Channel: "finance", Role: "finance"},
+	}
+	var mu sync.Mutex
+	calls := map[string]int{}
+	d.Summarize = func(_ context.Context, a alert.Alert, role string) string {
+		mu.Lock()
+		defer mu.Unlock()
+		calls[role]++
+		return "summary for " + role
+	}
+	d.Prepare(context.Background())
+	fire(t, m, score.Critical, 30000)
+	run(t, rec, 3, d)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(rec.sent()) != 3 || calls[""] != 1 || calls["finance"] != 1 {
+		t.Errorf("%d sends, summaries written %v; want 3 sends and one summary per role", len(rec.sent()), calls)
+	}
+}
