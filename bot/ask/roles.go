@@ -4,17 +4,19 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/quartermaster-ops/quartermaster/bot/config"
 )
 
-// Roles an asker can hold. They are the policy file's roles plus
-// site_manager, and "" for someone with no role, who sees least.
+// Roles an asker can hold: the policy file's, and "" for someone with
+// no role, who sees least.
 const (
-	RolePlanner     = "planner"
-	RoleBuyer       = "buyer"
-	RoleFinance     = "finance"
-	RoleSiteManager = "site_manager"
-	RoleExecutive   = "executive"
-	RoleAdmin       = "admin"
+	RolePlanner     = config.RolePlanner
+	RoleBuyer       = config.RoleBuyer
+	RoleFinance     = config.RoleFinance
+	RoleSiteManager = config.RoleSiteManager
+	RoleExecutive   = config.RoleExecutive
+	RoleAdmin       = config.RoleAdmin
 	RoleNone        = ""
 )
 

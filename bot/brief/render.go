@@ -8,11 +8,12 @@ import (
 	"slices"
 	"strings"
 	"text/template"
+
+	"github.com/quartermaster-ops/quartermaster/bot/config"
 )
 
-// Roles are the roles a briefing can be written for, as in the policy
-// file's roles.
-var Roles = []string{"planner", "buyer", "finance", "executive", "admin", "site_manager"}
+// Roles are the roles a briefing can be written for: the policy file's.
+var Roles = config.Roles()
 
 // templateOf names each role's template: an admin reads the planner's,
 // the fullest, and so does a site manager, for its dates and quantities.

@@ -352,6 +352,10 @@ var (
 	roles     = []string{RolePlanner, RoleBuyer, RoleFinance, RoleExecutive, RoleAdmin, RoleSiteManager}
 )
 
+// Roles lists the roles a chat user can hold, for the packages that write
+// for each of them.
+func Roles() []string { return slices.Clone(roles) }
+
 // Limits that Validate enforces.
 const (
 	maxBatchSize = 10000 // larger batches hold a Redis reply in memory for little gain

@@ -42,11 +42,11 @@ const (
 	RoleFinance     = config.RoleFinance
 	RoleExecutive   = config.RoleExecutive
 	RoleAdmin       = config.RoleAdmin
-	RoleSiteManager = "site_manager" // a plant or site manager: dates and quantities
+	RoleSiteManager = config.RoleSiteManager // a plant or site manager: dates and quantities
 )
 
-// Roles lists the roles Summarize accepts.
-var Roles = []string{RolePlanner, RoleBuyer, RoleFinance, RoleSiteManager, RoleExecutive, RoleAdmin}
+// Roles lists the roles Summarize accepts: the policy file's.
+var Roles = config.Roles()
 
 // Sources of a Summary's text.
 const (
